@@ -1,0 +1,53 @@
+"""handpose — MediaPipe Hands on ONNX Runtime.
+
+>>> import handpose
+>>> landmarker = handpose.HandLandmarker(model="full", max_hands=2)   # doctest: +SKIP
+>>> result = landmarker.detect("hand.jpg")                            # doctest: +SKIP
+>>> result.hands[0].landmarks.shape                                   # doctest: +SKIP
+(21, 3)
+
+``import handpose as mp`` then ``mp.solutions.hands`` gives the classic MediaPipe API.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .api import HandLandmarker, HandLandmarkerOptions, RunningMode
+from .errors import HandposeError, ImageReadError, MissingExtraError, ModelError, VideoReadError
+from .results import (
+    HAND_CONNECTIONS,
+    HAND_PALM_CONNECTIONS,
+    Hand,
+    HandLandmark,
+    HandLandmarkerResult,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HAND_CONNECTIONS",
+    "HAND_PALM_CONNECTIONS",
+    "Hand",
+    "HandLandmark",
+    "HandLandmarker",
+    "HandLandmarkerOptions",
+    "HandLandmarkerResult",
+    "HandposeError",
+    "ImageReadError",
+    "MissingExtraError",
+    "ModelError",
+    "RunningMode",
+    "VideoReadError",
+    "__version__",
+]
+
+_LAZY_SUBMODULES = ("solutions", "tasks", "gestures", "drawing", "distributed")
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules with optional or heavier imports load on first use: `import handpose as mp; mp.solutions`.
+    if name in _LAZY_SUBMODULES:
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'handpose' has no attribute {name!r}")

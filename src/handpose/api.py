@@ -1,0 +1,207 @@
+"""The public Python API: :class:`HandLandmarker` and its options."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .geometry import NormRect
+from .io.images import as_rgb_array, load_image
+from .pipeline import MODELS, FrameOutput, HandPipeline
+from .results import HandLandmarkerResult
+
+ImageInput = np.ndarray | str | Path
+
+
+class RunningMode(str, enum.Enum):
+    """IMAGE: independent images. VIDEO: frames in order, with tracking. LIVE_STREAM: async with a callback."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+    LIVE_STREAM = "live_stream"
+
+
+@dataclass
+class HandLandmarkerOptions:
+    """Options of :class:`HandLandmarker`.
+
+    ``min_presence_confidence`` is the hand-presence threshold of the landmark model (the legacy
+    ``mediapipe.solutions.hands`` API calls it ``min_tracking_confidence``). ``threads`` 0 lets ONNX Runtime
+    use every core. ``device`` is 'cpu', 'cuda' or 'auto'; explicit ONNX Runtime ``providers`` win over it.
+    """
+
+    model: str = "full"
+    max_hands: int = 2
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    running_mode: RunningMode = RunningMode.IMAGE
+    threads: int = 0
+    device: str = "cpu"
+    providers: Sequence[str] | None = None
+    result_callback: Callable[[HandLandmarkerResult, np.ndarray, int], Any] | None = None
+    smoothing: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
+        if not isinstance(self.max_hands, int) or self.max_hands < 1:
+            raise ValueError(f"max_hands must be an integer >= 1, got {self.max_hands!r}")
+        for name in ("min_detection_confidence", "min_presence_confidence"):
+            value = getattr(self, name)
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        self.running_mode = RunningMode(self.running_mode)
+        if self.running_mode is RunningMode.LIVE_STREAM and self.result_callback is None:
+            raise ValueError("LIVE_STREAM mode needs a result_callback")
+        if self.running_mode is not RunningMode.LIVE_STREAM and self.result_callback is not None:
+            raise ValueError("result_callback is only used in LIVE_STREAM mode")
+
+
+def to_rgb(image: ImageInput) -> np.ndarray:
+    """An RGB uint8 array from a path or an array (validated)."""
+    if isinstance(image, str | Path):
+        return load_image(image)
+    return as_rgb_array(image)
+
+
+class HandLandmarker:
+    """Finds hands and their 21 landmarks. Thread-safe: calls are serialised on one lock.
+
+    >>> with HandLandmarker(HandLandmarkerOptions(model="lite")) as landmarker:  # doctest: +SKIP
+    ...     result = landmarker.detect("hand.jpg")
+    """
+
+    def __init__(self, options: HandLandmarkerOptions | None = None, **kwargs: Any) -> None:
+        if options is not None and kwargs:
+            raise TypeError("pass either an options object or keyword options, not both")
+        self.options = options if options is not None else HandLandmarkerOptions(**kwargs)
+        o = self.options
+        self._pipeline = HandPipeline(o.model, threads=o.threads, device=o.device, providers=o.providers)
+        self._lock = threading.Lock()
+        self._tracked: list[NormRect] = []
+        self._last_timestamp: int | None = None
+        self._closed = False
+        self._smoother = None
+        if o.smoothing is not None:
+            from .smoothing import HandSmoother
+
+            self._smoother = HandSmoother(o.smoothing)
+        self._live = None
+        if o.running_mode is RunningMode.LIVE_STREAM:
+            from .live import LiveStreamRunner
+
+            self._live = LiveStreamRunner(self._detect_video_locked, o.result_callback)  # type: ignore[arg-type]
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, **kwargs: Any) -> HandLandmarker:
+        """``HandLandmarker.create(model="lite", max_hands=1)``."""
+        return cls(HandLandmarkerOptions(**kwargs))
+
+    def close(self) -> None:
+        """Stop the live-stream worker (if any) and release the sessions. Idempotent."""
+        if self._live is not None:
+            self._live.close()
+        self._closed = True
+
+    def __enter__(self) -> HandLandmarker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pipeline(self) -> HandPipeline:
+        return self._pipeline
+
+    def _check(self, mode: RunningMode, method: str) -> None:
+        if self._closed:
+            raise ValueError("this HandLandmarker is closed")
+        if self.options.running_mode is not mode:
+            raise ValueError(
+                f"{method}() needs running_mode={mode.name}, "
+                f"but this HandLandmarker is in {self.options.running_mode.name} mode"
+            )
+
+    def _result(self, out: FrameOutput, image: np.ndarray, timestamp_ms: int | None) -> HandLandmarkerResult:
+        h, w = image.shape[:2]
+        return HandLandmarkerResult(tuple(out.hands), w, h, out.palm_detector_ran, timestamp_ms)
+
+    def _kw(self) -> dict[str, Any]:
+        o = self.options
+        return {
+            "max_hands": o.max_hands,
+            "min_detection_confidence": o.min_detection_confidence,
+            "min_presence_confidence": o.min_presence_confidence,
+        }
+
+    # -- IMAGE --------------------------------------------------------------------------------------------
+
+    def detect(self, image: ImageInput) -> HandLandmarkerResult:
+        """Hands in one image (RGB uint8 array, or a path). Runs the palm detector every time."""
+        self._check(RunningMode.IMAGE, "detect")
+        rgb = to_rgb(image)
+        with self._lock:
+            out = self._pipeline.process_batch([rgb], **self._kw())[0]
+        return self._result(out, rgb, None)
+
+    def detect_batch(self, images: Sequence[ImageInput]) -> list[HandLandmarkerResult]:
+        """Hands in several independent images: one palm-model batch, one landmark-model batch.
+
+        Same results as calling :meth:`detect` on each image.
+        """
+        self._check(RunningMode.IMAGE, "detect_batch")
+        rgbs = [to_rgb(img) for img in images]
+        with self._lock:
+            outs = self._pipeline.process_batch(rgbs, **self._kw())
+        return [self._result(o, img, None) for o, img in zip(outs, rgbs, strict=True)]
+
+    # -- VIDEO --------------------------------------------------------------------------------------------
+
+    def detect_for_video(self, frame: np.ndarray, timestamp_ms: int) -> HandLandmarkerResult:
+        """Hands in the next video frame, tracking hands from the previous frame (MediaPipe's tracker).
+
+        ``timestamp_ms`` must increase from call to call.
+        """
+        self._check(RunningMode.VIDEO, "detect_for_video")
+        return self._detect_video_locked(as_rgb_array(frame), timestamp_ms)
+
+    def _detect_video_locked(self, rgb: np.ndarray, timestamp_ms: int) -> HandLandmarkerResult:
+        timestamp_ms = int(timestamp_ms)
+        with self._lock:
+            if self._last_timestamp is not None and timestamp_ms <= self._last_timestamp:
+                raise ValueError(
+                    f"timestamps must increase: got {timestamp_ms} ms after {self._last_timestamp} ms"
+                )
+            self._last_timestamp = timestamp_ms
+            out = self._pipeline.process_batch([rgb], **self._kw(), tracked=[self._tracked])[0]
+            self._tracked = out.next_rects
+            result = self._result(out, rgb, timestamp_ms)
+            if self._smoother is not None:
+                result = self._smoother(result, timestamp_ms)
+        return result
+
+    def reset(self) -> None:
+        """Forget tracked hands and the last timestamp (start a new video)."""
+        with self._lock:
+            self._tracked = []
+            self._last_timestamp = None
+            if self._smoother is not None:
+                self._smoother.reset()
+
+    # -- LIVE_STREAM --------------------------------------------------------------------------------------
+
+    def detect_async(self, frame: np.ndarray, timestamp_ms: int) -> None:
+        """Queue a live frame; the newest frame wins while the pipeline is busy. Results go to the callback."""
+        self._check(RunningMode.LIVE_STREAM, "detect_async")
+        if self._live is None:  # unreachable: the options check guarantees a runner in this mode
+            raise RuntimeError("live-stream runner missing")
+        self._live.submit(as_rgb_array(frame), int(timestamp_ms))

@@ -1,0 +1,1 @@
+"""Input sources and output sinks: image files, folders and globs (:mod:`handpose.io.images`), and more."""

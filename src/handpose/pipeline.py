@@ -1,0 +1,180 @@
+"""The hand pipeline on ONNX Runtime: palm detector → hand ROIs → landmark model → hands, batched.
+
+Everything here works on RGB uint8 numpy images; results are in normalized image coordinates
+(see :mod:`handpose.results`). Tracking state is a list of :class:`~handpose.geometry.NormRect` ROIs
+derived from the previous frame's landmarks (HandLandmarkLandmarksToRoi).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from . import constants as C
+from .geometry import NormRect, associate, crop_roi, landmarks_to_rect, palm_to_rect, project_landmarks
+from .geometry import remove_letterbox, rotate_world
+from .models import model_path
+from .palm import PalmDetection, detect_palms, palm_input
+from .results import Hand
+from .runtime import OnnxModel
+
+MODELS = ("full", "lite")
+_SCALE = np.float32(1.0 / 255.0)  # ImageToTensor value range [0, 255] → [0, 1]
+_PALM_KEYPOINTS = (0, 1, 5, 9, 13, 17)  # wrist, thumb CMC and the four MCPs: a tracked hand's palm box
+
+
+@dataclass
+class FrameOutput:
+    """Hands of one image plus what tracking needs for the next frame."""
+
+    hands: list[Hand]
+    next_rects: list[NormRect]
+    palm_detector_ran: bool
+    rois: list[NormRect] = field(default_factory=list)
+
+
+def to_tensor(crops: Sequence[np.ndarray]) -> np.ndarray:
+    """Stack uint8 HxWx3 crops into a float32 NHWC batch in [0, 1] (as ImageToTensor's convertTo)."""
+    return np.stack(crops).astype(np.float32) * _SCALE
+
+
+class HandPipeline:
+    """Owns the palm and landmark ONNX Runtime sessions of one model variant ('full' or 'lite')."""
+
+    def __init__(
+        self,
+        model: str = "full",
+        *,
+        threads: int = 0,
+        device: str = "cpu",
+        providers: Sequence[str] | None = None,
+        max_landmark_batch: int = 64,
+    ) -> None:
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        self.model = model
+        kw = {"threads": threads, "device": device, "providers": providers}
+        self.palm_model = OnnxModel(model_path(f"palm_detection_{model}"), **kw)  # type: ignore[arg-type]
+        self.landmark_model = OnnxModel(model_path(f"hand_landmark_{model}"), **kw)  # type: ignore[arg-type]
+        self.max_landmark_batch = max_landmark_batch
+
+    def warm_up(self) -> None:
+        self.palm_model.warm_up()
+        self.landmark_model.warm_up()
+
+    # -- stages -------------------------------------------------------------------------------------------
+
+    def detect_palms(
+        self, images: Sequence[np.ndarray], *, min_score: float, max_palms: int
+    ) -> list[list[PalmDetection]]:
+        """Palm detections (image-normalized) for each image, one batched model call."""
+        if not images:
+            return []
+        inputs = [palm_input(img) for img in images]
+        regressors, logits = self.palm_model(to_tensor([crop for crop, _ in inputs]))
+        return [
+            detect_palms(regressors[i], logits[i], pad, min_score, max_palms)
+            for i, (_, pad) in enumerate(inputs)
+        ]
+
+    def run_landmarks(self, jobs: Sequence[tuple[np.ndarray, NormRect]]) -> list[dict[str, np.ndarray]]:
+        """Landmark model on each (image, ROI) pair, batched; returns decoded per-hand arrays.
+
+        Each dict has ``landmarks`` (21, 3) image-normalized, ``world`` (21, 3) metres, ``presence`` and
+        ``left`` (the model's probability of MediaPipe's "Left" label).
+        """
+        out: list[dict[str, np.ndarray]] = []
+        for start in range(0, len(jobs), self.max_landmark_batch):
+            chunk = jobs[start : start + self.max_landmark_batch]
+            crops = [crop_roi(img, rect, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE) for img, rect in chunk]
+            screen, presence, handedness, world = self.landmark_model(to_tensor([c for c, _ in crops]))
+            for i, ((_, rect), (_, pad)) in enumerate(zip(chunk, crops, strict=True)):
+                lm = screen[i].reshape(C.NUM_LANDMARKS, 3).astype(np.float32)
+                lm = lm / np.array(
+                    [C.LANDMARK_INPUT_SIZE, C.LANDMARK_INPUT_SIZE, C.LANDMARK_INPUT_SIZE * C.LANDMARK_NORMALIZE_Z],
+                    dtype=np.float32,
+                )
+                lm = remove_letterbox(lm, pad)
+                out.append(
+                    {
+                        "landmarks": project_landmarks(lm, rect),
+                        "world": rotate_world(world[i].reshape(C.NUM_LANDMARKS, 3), rect.rotation),
+                        "presence": presence[i].reshape(-1)[0],
+                        "left": handedness[i].reshape(-1)[0],
+                    }
+                )
+        return out
+
+    # -- whole frames ---------------------------------------------------------------------------------------
+
+    def process_batch(
+        self,
+        images: Sequence[np.ndarray],
+        *,
+        max_hands: int,
+        min_detection_confidence: float,
+        min_presence_confidence: float,
+        tracked: Sequence[Sequence[NormRect] | None] | None = None,
+    ) -> list[FrameOutput]:
+        """Process several frames: palm detection batched over the frames that need it, then every ROI of
+        every frame through the landmark model as one batch.
+
+        ``tracked[i]`` holds frame i's ROIs from the previous frame's landmarks (None: static mode); the palm
+        detector runs on frame i only when it has fewer than ``max_hands`` tracked ROIs.
+        """
+        tracked = tracked if tracked is not None else [None] * len(images)
+        need = [i for i, t in enumerate(tracked) if t is None or len(t) < max_hands]
+        palms = self.detect_palms(
+            [images[i] for i in need], min_score=min_detection_confidence, max_palms=max_hands
+        )
+        palms_of = dict(zip(need, palms, strict=True))
+        rois_per_frame: list[list[NormRect]] = []
+        palm_of_roi: list[list[PalmDetection | None]] = []
+        for i, image in enumerate(images):
+            h, w = image.shape[:2]
+            dets = palms_of.get(i, [])
+            palm_rects = [palm_to_rect(d.box, d.keypoints, w, h) for d in dets]
+            rois = associate(palm_rects, list(tracked[i] or []))
+            rois_per_frame.append(rois)
+            by_rect = {id(r): d for r, d in zip(palm_rects, dets, strict=True)}
+            palm_of_roi.append([by_rect.get(id(r)) for r in rois])
+        jobs = [(images[i], r) for i, rois in enumerate(rois_per_frame) for r in rois]
+        decoded = iter(self.run_landmarks(jobs))
+        outputs: list[FrameOutput] = []
+        for i, image in enumerate(images):
+            h, w = image.shape[:2]
+            hands: list[Hand] = []
+            next_rects: list[NormRect] = []
+            for roi, palm in zip(rois_per_frame[i], palm_of_roi[i], strict=True):
+                raw = next(decoded)
+                if float(raw["presence"]) < min_presence_confidence:
+                    continue
+                hands.append(_make_hand(raw, palm))
+                next_rects.append(landmarks_to_rect(raw["landmarks"], w, h))
+            outputs.append(FrameOutput(hands, next_rects, i in palms_of, rois_per_frame[i]))
+        return outputs
+
+
+def _make_hand(raw: dict[str, np.ndarray], palm: PalmDetection | None) -> Hand:
+    left = float(raw["left"])
+    # TensorsToClassificationCalculator, binary_classification: class 0 ("Left") scores p, class 1 1 - p.
+    label, score = ("Left", left) if left >= 0.5 else ("Right", 1.0 - left)
+    if palm is not None:
+        box = tuple(float(v) for v in palm.box)
+        palm_score = palm.score
+    else:
+        pts = raw["landmarks"][list(_PALM_KEYPOINTS), :2]
+        box = (*(float(v) for v in pts.min(axis=0)), *(float(v) for v in pts.max(axis=0)))
+        palm_score = 0.0
+    return Hand(
+        landmarks=raw["landmarks"],
+        world_landmarks=raw["world"],
+        handedness=label,
+        handedness_score=score,
+        presence=float(raw["presence"]),
+        palm_box=box,  # type: ignore[arg-type]
+        palm_score=palm_score,
+    )
