@@ -47,6 +47,9 @@ class HandLandmarkerOptions:
     result_callback: Callable[[HandLandmarkerResult, np.ndarray, int], Any] | None = None
     smoothing: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Explicit ONNX files instead of the bundled `model` variant (handpose.tasks loads .task bundles so).
+    palm_model_path: str | Path | None = None
+    landmark_model_path: str | Path | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -83,7 +86,14 @@ class HandLandmarker:
             raise TypeError("pass either an options object or keyword options, not both")
         self.options = options if options is not None else HandLandmarkerOptions(**kwargs)
         o = self.options
-        self._pipeline = HandPipeline(o.model, threads=o.threads, device=o.device, providers=o.providers)
+        self._pipeline = HandPipeline(
+            o.model,
+            threads=o.threads,
+            device=o.device,
+            providers=o.providers,
+            palm_model_path=o.palm_model_path,
+            landmark_model_path=o.landmark_model_path,
+        )
         self._lock = threading.Lock()
         self._tracked: list[NormRect] = []
         self._last_timestamp: int | None = None

@@ -53,7 +53,9 @@ def error_line(message: str) -> None:
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs the pipeline."""
     p.add_argument("--model", choices=("full", "lite"), default="full", help="model variant (default: full)")
-    p.add_argument("--max-hands", type=int, default=2, metavar="N", help="hands to find per image (default 2)")
+    p.add_argument(
+        "--max-hands", type=int, default=2, metavar="N", help="hands to find per image (default 2)"
+    )
     p.add_argument(
         "--min-detection-confidence", type=float, default=0.5, metavar="X", help="palm detector threshold"
     )
@@ -205,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s"
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -30,9 +30,7 @@ def bbox_diagonal(points_px: np.ndarray) -> float:
     return float(np.hypot(span[0], span[1]))
 
 
-def match_hands(
-    ours_px: Sequence[np.ndarray], ref_px: Sequence[np.ndarray]
-) -> list[tuple[int, int, float]]:
+def match_hands(ours_px: Sequence[np.ndarray], ref_px: Sequence[np.ndarray]) -> list[tuple[int, int, float]]:
     """Pair hands by the assignment with the least total mean landmark distance (pixels).
 
     Returns (our index, reference index, mean distance px); unmatched hands are left out. Hand counts are
@@ -72,7 +70,14 @@ def compare_hands(ours: Sequence[dict], refs: Sequence[dict], width: int, height
             diff = np.asarray(ours[i]["world_landmarks"]) - np.asarray(ref["world_landmarks"])
             world = float(np.abs(diff).mean())
         matches.append(
-            HandMatch(i, j, dist, dist / max(bbox_diagonal(ref_px[j]), 1e-9), world, ours[i]["handedness"] == ref_label)
+            HandMatch(
+                i,
+                j,
+                dist,
+                dist / max(bbox_diagonal(ref_px[j]), 1e-9),
+                world,
+                ours[i]["handedness"] == ref_label,
+            )
         )
     return matches
 

@@ -230,4 +230,3 @@ def rotate_world(world: np.ndarray, rotation: float) -> np.ndarray:
     out[:, 0] = cos_a * world[:, 0] - sin_a * world[:, 1]
     out[:, 1] = sin_a * world[:, 0] + cos_a * world[:, 1]
     return out
-

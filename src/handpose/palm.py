@@ -73,7 +73,9 @@ def decode_palms(regressors: np.ndarray, logits: np.ndarray, min_score: float) -
     return [PalmDetection(boxes[i], keypoints[i], float(scores[k])) for i, k in enumerate(keep)]
 
 
-def weighted_nms(detections: list[PalmDetection], iou_threshold: float = C.PALM_NMS_IOU) -> list[PalmDetection]:
+def weighted_nms(
+    detections: list[PalmDetection], iou_threshold: float = C.PALM_NMS_IOU
+) -> list[PalmDetection]:
     """NonMaxSuppressionCalculator, WEIGHTED algorithm, IoU overlap; output sorted by score, descending.
 
     Each kept detection's box and keypoints are the score-weighted mean of all remaining detections that

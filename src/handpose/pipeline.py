@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from . import constants as C
-from .geometry import NormRect, associate, crop_roi, landmarks_to_rect, palm_to_rect, project_landmarks
-from .geometry import remove_letterbox, rotate_world
+from .geometry import (
+    NormRect,
+    associate,
+    crop_roi,
+    landmarks_to_rect,
+    palm_to_rect,
+    project_landmarks,
+    remove_letterbox,
+    rotate_world,
+)
 from .models import model_path
 from .palm import PalmDetection, detect_palms, palm_input
 from .results import Hand
@@ -52,13 +61,19 @@ class HandPipeline:
         device: str = "cpu",
         providers: Sequence[str] | None = None,
         max_landmark_batch: int = 64,
+        palm_model_path: str | Path | None = None,
+        landmark_model_path: str | Path | None = None,
     ) -> None:
+        """``palm_model_path`` / ``landmark_model_path``: explicit ONNX files (e.g. converted from a Tasks
+        ``.task`` bundle by :mod:`handpose.tasks`) used instead of the bundled ``model`` variant's."""
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
         self.model = model
         kw = {"threads": threads, "device": device, "providers": providers}
-        self.palm_model = OnnxModel(model_path(f"palm_detection_{model}"), **kw)  # type: ignore[arg-type]
-        self.landmark_model = OnnxModel(model_path(f"hand_landmark_{model}"), **kw)  # type: ignore[arg-type]
+        palm = palm_model_path or model_path(f"palm_detection_{model}")
+        landmark = landmark_model_path or model_path(f"hand_landmark_{model}")
+        self.palm_model = OnnxModel(palm, **kw)  # type: ignore[arg-type]
+        self.landmark_model = OnnxModel(landmark, **kw)  # type: ignore[arg-type]
         self.max_landmark_batch = max_landmark_batch
 
     def warm_up(self) -> None:
@@ -89,12 +104,18 @@ class HandPipeline:
         out: list[dict[str, np.ndarray]] = []
         for start in range(0, len(jobs), self.max_landmark_batch):
             chunk = jobs[start : start + self.max_landmark_batch]
-            crops = [crop_roi(img, rect, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE) for img, rect in chunk]
+            crops = [
+                crop_roi(img, rect, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE) for img, rect in chunk
+            ]
             screen, presence, handedness, world = self.landmark_model(to_tensor([c for c, _ in crops]))
             for i, ((_, rect), (_, pad)) in enumerate(zip(chunk, crops, strict=True)):
                 lm = screen[i].reshape(C.NUM_LANDMARKS, 3).astype(np.float32)
                 lm = lm / np.array(
-                    [C.LANDMARK_INPUT_SIZE, C.LANDMARK_INPUT_SIZE, C.LANDMARK_INPUT_SIZE * C.LANDMARK_NORMALIZE_Z],
+                    [
+                        C.LANDMARK_INPUT_SIZE,
+                        C.LANDMARK_INPUT_SIZE,
+                        C.LANDMARK_INPUT_SIZE * C.LANDMARK_NORMALIZE_Z,
+                    ],
                     dtype=np.float32,
                 )
                 lm = remove_letterbox(lm, pad)
@@ -148,7 +169,7 @@ class HandPipeline:
             h, w = image.shape[:2]
             hands: list[Hand] = []
             next_rects: list[NormRect] = []
-            for roi, palm in zip(rois_per_frame[i], palm_of_roi[i], strict=True):
+            for palm in palm_of_roi[i]:
                 raw = next(decoded)
                 if float(raw["presence"]) < min_presence_confidence:
                     continue

@@ -42,19 +42,23 @@ class HandLandmark(enum.IntEnum):
     PINKY_TIP = 20
 
 
-HAND_PALM_CONNECTIONS = frozenset({(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17)})
-HAND_THUMB_CONNECTIONS = frozenset({(1, 2), (2, 3), (3, 4)})
-HAND_INDEX_FINGER_CONNECTIONS = frozenset({(5, 6), (6, 7), (7, 8)})
-HAND_MIDDLE_FINGER_CONNECTIONS = frozenset({(9, 10), (10, 11), (11, 12)})
-HAND_RING_FINGER_CONNECTIONS = frozenset({(13, 14), (14, 15), (15, 16)})
-HAND_PINKY_FINGER_CONNECTIONS = frozenset({(17, 18), (18, 19), (19, 20)})
+# Same values and construction as mediapipe/python/solutions/hands_connections.py (tuples, then one frozenset
+# union in this order), so that iterating HAND_CONNECTIONS visits the pairs in MediaPipe's order.
+HAND_PALM_CONNECTIONS = ((0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17))
+HAND_THUMB_CONNECTIONS = ((1, 2), (2, 3), (3, 4))
+HAND_INDEX_FINGER_CONNECTIONS = ((5, 6), (6, 7), (7, 8))
+HAND_MIDDLE_FINGER_CONNECTIONS = ((9, 10), (10, 11), (11, 12))
+HAND_RING_FINGER_CONNECTIONS = ((13, 14), (14, 15), (15, 16))
+HAND_PINKY_FINGER_CONNECTIONS = ((17, 18), (18, 19), (19, 20))
 HAND_CONNECTIONS = frozenset().union(
-    HAND_PALM_CONNECTIONS,
-    HAND_THUMB_CONNECTIONS,
-    HAND_INDEX_FINGER_CONNECTIONS,
-    HAND_MIDDLE_FINGER_CONNECTIONS,
-    HAND_RING_FINGER_CONNECTIONS,
-    HAND_PINKY_FINGER_CONNECTIONS,
+    *[
+        HAND_PALM_CONNECTIONS,
+        HAND_THUMB_CONNECTIONS,
+        HAND_INDEX_FINGER_CONNECTIONS,
+        HAND_MIDDLE_FINGER_CONNECTIONS,
+        HAND_RING_FINGER_CONNECTIONS,
+        HAND_PINKY_FINGER_CONNECTIONS,
+    ]
 )
 
 

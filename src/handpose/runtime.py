@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,10 +75,20 @@ class OnnxModel:
         self.input_name = inp.name
         self.input_shape = tuple(inp.shape)
         self.output_names = [o.name for o in self.session.get_outputs()]
+        self.calls = 0
+        self.seconds = 0.0  # time spent inside session.run, for benchmarks (pre/post-processing excluded)
 
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
         """Run a (N, H, W, C) float32 batch; returns the outputs in the model's order, each with N rows."""
-        return self.session.run(self.output_names, {self.input_name: batch})
+        start = time.perf_counter()
+        outputs = self.session.run(self.output_names, {self.input_name: batch})
+        self.seconds += time.perf_counter() - start
+        self.calls += 1
+        return outputs
+
+    def reset_stats(self) -> None:
+        self.calls = 0
+        self.seconds = 0.0
 
     def warm_up(self) -> None:
         """One inference on zeros so the first real call does not pay for lazy initialisation."""

@@ -90,12 +90,12 @@ def _sniff_format(head: bytes) -> str | None:
     return None
 
 
-def _scan_jpeg(data: bytes) -> tuple[tuple[int, int] | None, bool]:
+def _scan_jpeg(data: bytes, until_frame: bool = False) -> tuple[tuple[int, int] | None, bool]:
     """Walk the marker segments of a JPEG's primary image: (width, height), and has it an end marker?
 
     Entropy-coded data after each start-of-scan is skipped (0xFF00 stuffing, restart markers); anything
     after the first end-of-image marker (thumbnails come before it; trailers such as motion-photo videos
-    after) is ignored.
+    after) is ignored. With ``until_frame`` it stops at the frame header (size only; "complete" is False).
     """
     n = len(data)
     size: tuple[int, int] | None = None
@@ -121,6 +121,8 @@ def _scan_jpeg(data: bytes) -> tuple[tuple[int, int] | None, bool]:
         if marker in _JPEG_SOF and size is None and i + 9 <= n:
             height, width = struct.unpack_from(">HH", data, i + 5)
             size = (width, height)
+            if until_frame:
+                return size, False
         i += 2 + length
         if marker == 0xDA:  # start of scan: skip the entropy-coded data up to the next real marker
             while True:
@@ -188,17 +190,12 @@ def decode_image(
         raise ImageReadError(f"{name}: not an image (unrecognised format)")
     opencv_limit = opencv_max_pixels()
     limit = opencv_limit if max_pixels is None else min(max_pixels, opencv_limit)
-    if fmt == "JPEG":
-        size, complete = _scan_jpeg(data)
-    else:
-        size, complete = _header_size(fmt, data[:64]), True
+    size = _scan_jpeg(data, until_frame=True)[0] if fmt == "JPEG" else _header_size(fmt, data[:64])
     if size is not None:
         if size[0] * size[1] > limit:
             raise _too_large(name, size[0], size[1], limit)
         if size[0] == 0 or size[1] == 0:
             raise ImageReadError(f"{name}: corrupt {fmt} header (size {size[0]}×{size[1]})")
-    if not complete:
-        raise ImageReadError(f"{name}: truncated or corrupt JPEG (no end-of-image marker)")
     try:
         bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as exc:
@@ -209,6 +206,8 @@ def decode_image(
     except MemoryError as exc:
         raise ImageReadError(f"{name}: not enough memory to decode this {fmt} image") from exc
     if bgr is None or bgr.size == 0:
+        if fmt == "JPEG" and not _scan_jpeg(data)[1]:  # only to say why: OpenCV rejects these itself
+            raise ImageReadError(f"{name}: truncated or corrupt JPEG (no end-of-image marker)")
         raise ImageReadError(f"{name}: cannot decode {fmt} data (corrupt, truncated or unsupported)")
     height, width = bgr.shape[:2]
     if width * height > limit:
