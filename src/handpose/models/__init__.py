@@ -23,7 +23,10 @@ __all__ = ["MODEL_NAMES", "handedness_labels", "load_manifest", "model_path", "v
 
 
 def model_path(name: str) -> Path:
-    """Path of the bundled ONNX model ``name`` (one of :data:`MODEL_NAMES`); ModelError if unknown or missing."""
+    """Path of the bundled ONNX model ``name`` (one of :data:`MODEL_NAMES`).
+
+    Raises ModelError if the name is unknown or the file is missing.
+    """
     if name not in MODEL_NAMES:
         raise ModelError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
     path = MODELS_DIR / f"{name}.onnx"
@@ -70,5 +73,7 @@ def verify_models(strict: bool = False) -> dict[str, bool]:
         result[entry["file"]] = path.is_file() and _sha256(path) == entry["sha256"]
     bad = sorted(name for name, ok in result.items() if not ok)
     if strict and bad:
-        raise ModelError(f"model files missing or modified (sha256 mismatch with manifest.json): {', '.join(bad)}")
+        raise ModelError(
+            f"model files missing or modified (sha256 mismatch with manifest.json): {', '.join(bad)}"
+        )
     return result
