@@ -200,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name and exc.name.startswith("handpose"):
                 continue  # subcommand not built into this version
             raise
-        getattr(module, fn)(sub)
+        register = getattr(module, fn, None)
+        if register is not None:
+            register(sub)
     return parser
 
 

@@ -1,0 +1,139 @@
+"""End-to-end tests of the ``handpose`` command line on real files (bundled example image, shared test images,
+and the bad-input list of tests/badfiles.py). Expected hand counts come from the MediaPipe 0.10.21 reference."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from badfiles import EXPECT_OK, make_bad_files
+from handpose import __version__
+from handpose.cli import example_image, main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_detect_without_arguments_uses_bundled_example(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "detect")
+    assert code == 0, err
+    assert "bundled example image" in out
+    written = list((tmp_path / "handpose-output").glob("example_hand-*.jpg"))
+    assert len(written) == 1
+    assert str(written[0].name) in out
+
+
+def test_detect_json_shape(tmp_path, capsys, static_reference):
+    code, out, err = run_cli(capsys, "detect", str(example_image()), "--json", "-o", str(tmp_path))
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 1
+    rec = records[0]
+    assert rec["image"] == str(example_image())
+    # The example image is fingerpose_nocurl.jpg: 480x640 with 1 hand in the MediaPipe 0.10.21 reference.
+    ref = next(r for r in static_reference["images"] if r["file"] == "fingerpose_nocurl.jpg")
+    assert (rec["width"], rec["height"]) == (ref["width"], ref["height"])
+    assert len(rec["hands"]) == len(ref["hands"]) == 1
+    hand = rec["hands"][0]
+    assert hand["handedness"] == ref["hands"][0]["handedness"]["label"]
+    assert 0.0 <= hand["score"] <= 1.0
+    assert len(hand["landmarks"]) == 21 and all(len(p) == 3 for p in hand["landmarks"])
+    assert len(hand["world_landmarks"]) == 21 and all(len(p) == 3 for p in hand["world_landmarks"])
+    assert Path(rec["annotated"]).is_file()
+
+
+def test_annotated_outputs_never_overwrite(tmp_path, capsys):
+    for _ in range(2):
+        assert run_cli(capsys, "detect", str(example_image()), "-o", str(tmp_path))[0] == 0
+    assert len(list(tmp_path.glob("example_hand-*.jpg"))) == 2
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT_OK))
+def test_single_bad_or_unusual_input(tmp_path, capsys, name):
+    path = make_bad_files(tmp_path / "in", huge=name.startswith("huge"))[name]
+    code, out, err = run_cli(capsys, "detect", str(path), "--json", "--no-annotate")
+    rec = json.loads(out.splitlines()[0])
+    if EXPECT_OK[name]:
+        assert code == 0, err
+        assert "error" not in rec and rec["width"] > 0
+    else:
+        assert code == 1
+        lines = [ln for ln in err.splitlines() if ln.startswith("handpose: error:")]
+        assert len(lines) == 1 and str(path) in lines[0], err
+        assert "Traceback" not in err
+        assert rec["error"] and rec["hands"] == []
+
+
+def test_rgba_png_gives_same_hands_as_rgb(tmp_path, capsys):
+    paths = make_bad_files(tmp_path, huge=False)
+    _, out, _ = run_cli(
+        capsys, "detect", str(example_image()), str(paths["rgba.png"]), "--json", "--no-annotate"
+    )
+    a, b = (json.loads(line) for line in out.splitlines())
+    assert len(a["hands"]) == len(b["hands"]) == 1
+
+
+def test_many_inputs_bad_ones_reported_rest_processed(tmp_path, capsys):
+    paths = make_bad_files(tmp_path / "mixed", huge=False)
+    missing = tmp_path / "nope.jpg"
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    code, out, err = run_cli(
+        capsys,
+        "detect",
+        str(tmp_path / "mixed"),
+        str(missing),
+        str(empty_dir),
+        str(example_image()),
+        "--json",
+        "--no-annotate",
+    )
+    assert code == 1
+    records = [json.loads(line) for line in out.splitlines()]
+    by_image = {r["image"]: r for r in records}
+    assert by_image[str(example_image())]["hands"], "the good image must still be processed"
+    assert "no such file" in by_image[str(missing)]["error"]
+    assert "no images" in by_image[str(empty_dir)]["error"]
+    for name, ok in EXPECT_OK.items():
+        if name.startswith("huge"):
+            continue
+        rec = by_image[str(paths[name])]
+        assert ("error" not in rec) == ok, (name, rec.get("error"))
+    assert "Traceback" not in err
+
+
+def test_wrong_path_exit_code_and_one_line(tmp_path):
+    """Through the installed console entry point: a real process exit code."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "handpose.cli", "detect", str(tmp_path / "missing.jpg")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0
+    errors = [ln for ln in proc.stderr.splitlines() if "error" in ln]
+    assert errors and str(tmp_path / "missing.jpg") in errors[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_invalid_option_value_is_a_clear_error(capsys):
+    code, _, err = run_cli(capsys, "detect", str(example_image()), "--max-hands", "0")
+    assert code == 2
+    assert "max_hands" in err and "Traceback" not in err
