@@ -15,7 +15,14 @@ from importlib import import_module
 from typing import Any
 
 from .api import HandLandmarker, HandLandmarkerOptions, RunningMode
-from .errors import HandposeError, ImageReadError, MissingExtraError, ModelError, VideoReadError
+from .errors import (
+    HandposeError,
+    ImageReadError,
+    ImageTooLargeError,
+    MissingExtraError,
+    ModelError,
+    VideoReadError,
+)
 from .results import (
     HAND_CONNECTIONS,
     HAND_PALM_CONNECTIONS,
@@ -36,6 +43,7 @@ __all__ = [
     "HandLandmarkerResult",
     "HandposeError",
     "ImageReadError",
+    "ImageTooLargeError",
     "MissingExtraError",
     "ModelError",
     "RunningMode",

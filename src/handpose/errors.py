@@ -11,6 +11,10 @@ class ImageReadError(HandposeError, ValueError):
     """An input image could not be read or is not usable; the message names the input and the reason."""
 
 
+class ImageTooLargeError(ImageReadError):
+    """An image has more pixels than the configured (or OpenCV's) limit."""
+
+
 class VideoReadError(HandposeError, ValueError):
     """A video could not be opened or decoded; the message names the input and the reason."""
 

@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..errors import ImageReadError
+from ..errors import ImageReadError, ImageTooLargeError
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def _header_size(fmt: str, data: bytes) -> tuple[int, int] | None:
 
 
 def _too_large(name: str, width: int, height: int, limit: int) -> ImageReadError:
-    return ImageReadError(f"{name}: image too large ({width}×{height} > {limit} pixels)")
+    return ImageTooLargeError(f"{name}: image too large ({width}×{height} > {limit} pixels)")
 
 
 def decode_image(
@@ -200,7 +200,7 @@ def decode_image(
         bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as exc:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
-            raise ImageReadError(f"{name}: image too large (more than {opencv_limit} pixels)") from exc
+            raise ImageTooLargeError(f"{name}: image too large (more than {opencv_limit} pixels)") from exc
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise ImageReadError(f"{name}: cannot decode {fmt} data ({detail})") from exc
     except MemoryError as exc:

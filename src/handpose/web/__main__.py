@@ -1,0 +1,7 @@
+"""``python -m handpose.web --port 8000 ...``: the same as ``handpose serve ...``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
