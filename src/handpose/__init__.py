@@ -58,4 +58,6 @@ def __getattr__(name: str) -> Any:
     # Submodules with optional or heavier imports load on first use: `import handpose as mp; mp.solutions`.
     if name in _LAZY_SUBMODULES:
         return import_module(f".{name}", __name__)
+    if name in ("Image", "ImageFormat"):  # `mp.Image(...)` as in MediaPipe Tasks code
+        return getattr(import_module(".tasks", __name__), name)
     raise AttributeError(f"module 'handpose' has no attribute {name!r}")
