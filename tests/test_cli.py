@@ -137,3 +137,13 @@ def test_invalid_option_value_is_a_clear_error(capsys):
     code, _, err = run_cli(capsys, "detect", str(example_image()), "--max-hands", "0")
     assert code == 2
     assert "max_hands" in err and "Traceback" not in err
+
+
+def test_detect_gestures_adds_gesture_to_json(capsys):
+    """The example image (fingerpose nocurl.jpg) shows the index finger straight and the others curled: by
+    looking, pointing up."""
+    code, out, err = run_cli(capsys, "detect", str(example_image()), "--json", "--gestures", "--no-annotate")
+    assert code == 0, err
+    gesture = json.loads(out)["hands"][0]["gesture"]
+    assert gesture["fingers"]["index"] == "extended"
+    assert gesture["gesture"] == "pointing_up"
