@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,11 @@ class HandLandmarker:
             raise TypeError("pass either an options object or keyword options, not both")
         self.options = options if options is not None else HandLandmarkerOptions(**kwargs)
         o = self.options
+        threads = o.threads
+        if threads <= 0 and o.running_mode is not RunningMode.IMAGE:
+            # Tracking overlaps the palm and landmark models on frames where both run (pipeline.process_batch):
+            # one session per core does better than every session on every core.
+            threads = max(1, (os.cpu_count() or 2) // 2)
         self._pipeline = HandPipeline(
             o.model,
             threads=o.threads,
@@ -214,4 +220,17 @@ class HandLandmarker:
         self._check(RunningMode.LIVE_STREAM, "detect_async")
         if self._live is None:  # unreachable: the options check guarantees a runner in this mode
             raise RuntimeError("live-stream runner missing")
-        self._live.submit(as_rgb_array(frame), int(timestamp_ms))
+        # Copy: the caller may reuse its buffer (e.g. the next camera frame) before the worker gets to it.
+        self._live.submit(np.array(as_rgb_array(frame), copy=True), int(timestamp_ms))
+
+    @property
+    def live_stats(self) -> dict[str, int]:
+        """LIVE_STREAM counters: frames ``submitted``, ``processed`` (results delivered) and ``dropped``
+        (replaced by a newer frame while the pipeline was busy)."""
+        if self._live is None:
+            return {"submitted": 0, "processed": 0, "dropped": 0}
+        return {
+            "submitted": self._live.submitted,
+            "processed": self._live.processed,
+            "dropped": self._live.dropped,
+        }

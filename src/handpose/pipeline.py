@@ -8,6 +8,7 @@ derived from the previous frame's landmarks (HandLandmarkLandmarksToRoi).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +76,13 @@ class HandPipeline:
         self.palm_model = OnnxModel(palm, **kw)  # type: ignore[arg-type]
         self.landmark_model = OnnxModel(landmark, **kw)  # type: ignore[arg-type]
         self.max_landmark_batch = max_landmark_batch
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _worker(self) -> ThreadPoolExecutor:
+        """One background thread for the landmark model while the palm detector runs (see process_batch)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handpose-landmarks")
+        return self._pool
 
     def warm_up(self) -> None:
         self.palm_model.warm_up()
@@ -148,6 +156,15 @@ class HandPipeline:
         """
         tracked = tracked if tracked is not None else [None] * len(images)
         need = [i for i, t in enumerate(tracked) if t is None or len(t) < max_hands]
+        # Tracked ROIs do not depend on this frame's palm detections: on frames where the palm detector runs,
+        # their landmarks are computed on a worker thread at the same time (ONNX Runtime releases the GIL).
+        # Association may drop some of them afterwards; the output is the same as without the overlap.
+        early_jobs = [(i, images[i], r) for i in need for r in (tracked[i] or [])]
+        early = (
+            self._worker().submit(self.run_landmarks, [(img, r) for _, img, r in early_jobs])
+            if early_jobs
+            else None
+        )
         palms = self.detect_palms(
             [images[i] for i in need], min_score=min_detection_confidence, max_palms=max_hands
         )
@@ -162,8 +179,12 @@ class HandPipeline:
             rois_per_frame.append(rois)
             by_rect = {id(r): d for r, d in zip(palm_rects, dets, strict=True)}
             palm_of_roi.append([by_rect.get(id(r)) for r in rois])
-        jobs = [(images[i], r) for i, rois in enumerate(rois_per_frame) for r in rois]
-        decoded = iter(self.run_landmarks(jobs))
+        jobs = [(i, r) for i, rois in enumerate(rois_per_frame) for r in rois]
+        done = {}
+        if early is not None:
+            done = {(i, id(r)): out for (i, _, r), out in zip(early_jobs, early.result(), strict=True)}
+        rest = iter(self.run_landmarks([(images[i], r) for i, r in jobs if (i, id(r)) not in done]))
+        decoded = iter([done[(i, id(r))] if (i, id(r)) in done else next(rest) for i, r in jobs])
         outputs: list[FrameOutput] = []
         for i, image in enumerate(images):
             h, w = image.shape[:2]

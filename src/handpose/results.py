@@ -147,6 +147,7 @@ class HandLandmarkerResult:
             "width": self.width,
             "height": self.height,
             "hands": [h.to_dict(digits) for h in self.hands],
+            "palm_detector_ran": self.palm_detector_ran,
         }
         if self.timestamp_ms is not None:
             out["timestamp_ms"] = self.timestamp_ms
@@ -159,5 +160,6 @@ class HandLandmarkerResult:
             hands=tuple(Hand.from_dict(h) for h in data["hands"]),
             width=int(data["width"]),
             height=int(data["height"]),
+            palm_detector_ran=bool(data.get("palm_detector_ran", True)),
             timestamp_ms=data.get("timestamp_ms"),
         )

@@ -30,18 +30,26 @@ from typing import NamedTuple
 # in one line. OpenCV reads this variable when its FFmpeg backend starts; set it to e.g. 32 to see them again.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-import cv2  # noqa: E402  (after the environment variable above)
-import numpy as np  # noqa: E402
+import cv2  # after the environment variable above
+import numpy as np
 
-from ..errors import HandposeError, VideoReadError  # noqa: E402
+from ..errors import HandposeError, VideoReadError
 
 log = logging.getLogger(__name__)
 
-VIDEO_FOURCC: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".mkv": "mp4v", ".avi": "MJPG"}
+VIDEO_FOURCC: dict[str, str] = {
+    ".mp4": "mp4v",
+    ".m4v": "mp4v",
+    ".mov": "mp4v",
+    ".mkv": "mp4v",
+    ".avi": "MJPG",
+}
 """Output container suffix → FourCC. This OpenCV build's FFmpeg has no H.264 encoder (only a hardware one that
 needs a device), so MP4 files get MPEG-4 Part 2 ('mp4v'), which every player and OpenCV read back."""
 
-_TRUNCATION_SLACK = 0.02  # share of the container's frame count that may be missing before we call it truncated
+_TRUNCATION_SLACK = (
+    0.02  # share of the container's frame count that may be missing before we call it truncated
+)
 
 
 class VideoFrame(NamedTuple):
@@ -179,9 +187,7 @@ class VideoReader:
             raise VideoReadError(f"{self.name}: no video frame could be decoded")
         expected = self.frame_count
         if expected is not None and decoded < expected - max(1, int(expected * _TRUNCATION_SLACK)):
-            raise VideoReadError(
-                f"{self.name}: truncated or corrupt: decoded {decoded} of {expected} frames"
-            )
+            raise VideoReadError(f"{self.name}: truncated or corrupt: decoded {decoded} of {expected} frames")
 
 
 def iter_frames(source: str | os.PathLike[str] | int) -> Iterator[VideoFrame]:

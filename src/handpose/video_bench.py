@@ -1,0 +1,193 @@
+"""``handpose bench --video``: tracking-mode frames/s of handpose and MediaPipe 0.10.21 on the same video, in the
+same run, with decoding excluded (frames decoded beforehand) and included (decode + RGB conversion timed too).
+
+MediaPipe runs in its own interpreter (it needs numpy<2) through ``_mediapipe_video_bench.py``. Both sides use
+the same settings (max 2 hands, detection and presence/tracking confidence 0.5) and the same protocol: a fresh
+tracker per pass, its first frame processed as a warm-up outside the timing, the rest timed in order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+MP_SCRIPT = Path(__file__).with_name("_mediapipe_video_bench.py")
+
+
+def _decode(video_path: str | Path, frames: int | None) -> tuple[list[tuple[int, Any]], float]:
+    from .io.video import iter_frames
+
+    t0 = time.perf_counter()
+    out = []
+    for index, ts, rgb in iter_frames(video_path):
+        if frames and index >= frames:
+            break
+        out.append((ts, rgb))
+    return out, time.perf_counter() - t0
+
+
+def time_handpose_video(
+    video_path: str | Path, model: str, frames: int | None, threads: int
+) -> dict[str, Any]:
+    """handpose frames/s in VIDEO mode, decode excluded and included. ``threads`` 0: as ``handpose video``
+    (half the cores per model, see :func:`handpose.video_cli.video_threads`)."""
+    from .api import HandLandmarker
+    from .io.video import iter_frames
+    from .video_cli import video_threads
+
+    threads = video_threads(threads)
+    decoded, decode_s = _decode(video_path, frames)
+    if len(decoded) < 2:
+        raise ValueError(f"{video_path}: need at least 2 frames to benchmark")
+    with HandLandmarker(model=model, running_mode="video", threads=threads) as lm:
+        lm.detect_for_video(decoded[0][1], decoded[0][0])  # warm-up, not timed
+        hands, palm_runs = [], 0
+        t0 = time.perf_counter()
+        for ts, rgb in decoded[1:]:
+            result = lm.detect_for_video(rgb, ts)
+            hands.append(len(result.hands))
+            palm_runs += result.palm_detector_ran
+        excluded_s = time.perf_counter() - t0
+        lm.reset()
+        it = iter_frames(video_path)
+        _, ts, rgb = next(it)
+        lm.detect_for_video(rgb, ts)  # warm-up, not timed
+        n = 0
+        t0 = time.perf_counter()
+        for index, ts, rgb in it:
+            if frames and index >= frames:
+                break
+            lm.detect_for_video(rgb, ts)
+            n += 1
+        included_s = time.perf_counter() - t0
+    timed = len(decoded) - 1
+    return {
+        "engine": "handpose",
+        "model": model,
+        "threads": threads,
+        "frames": timed,
+        "decode_fps": len(decoded) / decode_s,
+        "fps_decode_excluded": timed / excluded_s,
+        "fps_decode_included": n / included_s,
+        "palm_detector_runs": palm_runs,
+        "hands_per_frame": hands,
+    }
+
+
+def time_mediapipe_video(
+    python: str, video_path: str | Path, model: str, frames: int | None
+) -> dict[str, Any]:
+    """MediaPipe 0.10.21 frames/s on the same video (subprocess under ``python``)."""
+    cmd = [python, str(MP_SCRIPT), str(video_path), "--model-complexity", "1" if model == "full" else "0"]
+    if frames:
+        cmd += ["--frames", str(frames)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if out.returncode != 0:
+        tail = (out.stdout.strip() or out.stderr.strip()).splitlines()[-1:]
+        raise RuntimeError(f"MediaPipe video benchmark failed: {tail}")
+    data = json.loads(out.stdout)
+    data["model"] = model
+    return data
+
+
+def run_video_bench(
+    video_path: str | Path,
+    model: str = "full",
+    frames: int | None = None,
+    *,
+    threads: int = 0,
+    mediapipe_python: str | None = None,
+    compare: bool = True,
+) -> dict[str, Any]:
+    """Tracking-mode frames/s of handpose and (when an interpreter with mediapipe 0.10.21 is found, see
+    :func:`handpose.bench.find_mediapipe_python`) MediaPipe on ``video_path``, same run. ``compare=False`` skips
+    MediaPipe.
+
+    Returns ``{"video", "model", "frames", "handpose": {...}, "mediapipe": {...} | None,
+    "speedup_decode_excluded", "speedup_decode_included", "hand_count_agreement"}``; speedups are
+    handpose / MediaPipe frames/s (None without MediaPipe).
+    """
+    from .bench import find_mediapipe_python
+
+    ours = time_handpose_video(video_path, model, frames, threads)
+    python = find_mediapipe_python(mediapipe_python) if compare else None
+    theirs = time_mediapipe_video(python, video_path, model, frames) if python else None
+    out: dict[str, Any] = {
+        "video": str(video_path),
+        "model": model,
+        "frames": ours["frames"],
+        "cpu_count": os.cpu_count(),
+        "handpose": ours,
+        "mediapipe": theirs,
+        "speedup_decode_excluded": None,
+        "speedup_decode_included": None,
+        "hand_count_agreement": None,
+    }
+    if theirs:
+        out["speedup_decode_excluded"] = ours["fps_decode_excluded"] / theirs["fps_decode_excluded"]
+        out["speedup_decode_included"] = ours["fps_decode_included"] / theirs["fps_decode_included"]
+        pairs = list(zip(ours["hands_per_frame"], theirs["hands_per_frame"], strict=False))
+        out["hand_count_agreement"] = sum(a == b for a, b in pairs) / max(len(pairs), 1)
+    return out
+
+
+def format_video_bench(result: dict[str, Any]) -> str:
+    """A small text table of :func:`run_video_bench`'s result."""
+    hp, mp = result["handpose"], result["mediapipe"]
+    lines = [
+        f"{result['video']}: {result['frames']} timed frames, model {result['model']}, "
+        f"{result['cpu_count']} CPU core(s), handpose threads={hp['threads']}",
+        f"{'engine':<20}{'fps (decode excl.)':>20}{'fps (decode incl.)':>20}",
+        f"{'handpose':<20}{hp['fps_decode_excluded']:>20.1f}{hp['fps_decode_included']:>20.1f}",
+    ]
+    if mp:
+        lines.append(
+            f"{mp['engine']:<20}{mp['fps_decode_excluded']:>20.1f}{mp['fps_decode_included']:>20.1f}"
+        )
+        lines.append(
+            f"{'speed-up':<20}{result['speedup_decode_excluded']:>19.2f}x{result['speedup_decode_included']:>19.2f}x"
+        )
+        lines.append(f"hand count equal on {result['hand_count_agreement']:.1%} of frames")
+    else:
+        lines.append(
+            "MediaPipe 0.10.21 not found (--mediapipe-python or $HANDPOSE_MEDIAPIPE_PYTHON): not compared"
+        )
+    return "\n".join(lines)
+
+
+def run_video_bench_cli(args: argparse.Namespace) -> int:
+    """``handpose bench --video FILE [--frames N] [--models full,lite] [--threads N] [--compare-mediapipe]``."""
+    from .bench import MP_HINT
+    from .cli import error_line
+    from .errors import HandposeError
+
+    models = [m.strip() for m in getattr(args, "models", "full").split(",") if m.strip()]
+    mp_python = getattr(args, "mediapipe_python", None)
+    results = []
+    try:
+        for model in models:
+            result = run_video_bench(
+                args.video,
+                model,
+                getattr(args, "frames", 0) or None,
+                threads=args.threads,
+                mediapipe_python=mp_python,
+                compare=bool(getattr(args, "compare_mediapipe", False) or mp_python),
+            )
+            if getattr(args, "compare_mediapipe", False) and result["mediapipe"] is None:
+                error_line(f"MediaPipe 0.10.21 not importable; to compare: {MP_HINT}")
+                return 1
+            results.append(result)
+    except (HandposeError, ValueError, RuntimeError) as exc:
+        error_line(str(exc))
+        return 2
+    if getattr(args, "json", False):
+        print(json.dumps(results, indent=1))
+    else:
+        print("\n\n".join(format_video_bench(r) for r in results))
+    return 0
