@@ -368,3 +368,73 @@ def test_video_bench_against_mediapipe_when_available():
     assert result["mediapipe"]["engine"] == "mediapipe 0.10.21"
     assert result["mediapipe"]["frames"] == 5 and result["hand_count_agreement"] == 1.0
     assert result["speedup_decode_excluded"] > 0 and result["speedup_decode_included"] > 0
+
+
+def test_prefetch_keeps_order_reraises_and_stops_early():
+    from handpose.io.video import prefetch
+
+    assert list(prefetch(range(50), depth=3)) == list(range(50))
+    assert list(prefetch(range(5), depth=0)) == list(range(5))
+
+    def failing():
+        yield 1
+        yield 2
+        raise VideoReadError("clip.mp4: truncated")
+
+    got = []
+    with pytest.raises(VideoReadError, match="truncated"):
+        for item in prefetch(failing(), depth=2):
+            got.append(item)
+    assert got == [1, 2]
+
+    produced = []
+
+    def endless():
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+
+    it = prefetch(endless(), depth=2)
+    assert next(it) == 0
+    it.close()  # stops the producer thread
+    count = len(produced)
+    import time as _time
+
+    _time.sleep(0.3)
+    assert len(produced) == count <= 4
+
+
+def test_video_cli_output_identical_with_prefetch(tmp_path, capsys):
+    """Decoding ahead on a thread must not change results: JSONL equals detect_for_video over iter_frames."""
+    from handpose import HandLandmarker
+    from handpose.cli import main
+    from handpose.io.video import iter_frames
+
+    video = handdata_path("videos", "mps_hand_reaching.mp4")
+    out = tmp_path / "clip.jsonl"
+    assert (
+        main(
+            [
+                "video",
+                str(video),
+                "--jsonl",
+                str(out),
+                "--no-video",
+                "--max-frames",
+                "12",
+                "--no-progress",
+                "--model",
+                "lite",
+            ]
+        )
+        == 0
+    )
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    with HandLandmarker(model="lite", running_mode="video") as lm:
+        for (index, ts, rgb), rec in zip(iter_frames(video), lines, strict=False):
+            result = lm.detect_for_video(rgb, ts)
+            assert rec["frame"] == index and rec["timestamp_ms"] == ts
+            assert [h["landmarks"] for h in rec["hands"]] == [h.to_dict()["landmarks"] for h in result.hands]
+    assert len(lines) == 12

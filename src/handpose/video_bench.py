@@ -38,7 +38,7 @@ def time_handpose_video(
     (half the cores per model, see :func:`handpose.video_cli.video_threads`)."""
     from .api import HandLandmarker
     from .io.video import iter_frames
-    from .video_cli import video_threads
+    from .video_cli import PREFETCH_FRAMES, video_threads
 
     threads = video_threads(threads)
     decoded, decode_s = _decode(video_path, frames)
@@ -54,7 +54,7 @@ def time_handpose_video(
             palm_runs += result.palm_detector_ran
         excluded_s = time.perf_counter() - t0
         lm.reset()
-        it = iter_frames(video_path)
+        it = iter_frames(video_path, prefetch_frames=PREFETCH_FRAMES)  # decoding overlaps inference
         _, ts, rgb = next(it)
         lm.detect_for_video(rgb, ts)  # warm-up, not timed
         n = 0

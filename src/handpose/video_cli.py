@@ -13,9 +13,11 @@ import sys
 import time
 import uuid
 from collections import deque
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any, TextIO
+
+PREFETCH_FRAMES = 2  # frames decoded ahead on a background thread while the current one is processed
 
 EPILOG_VIDEO = """\
 examples:
@@ -160,7 +162,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     from .drawing import annotate
     from .errors import HandposeError
     from .io.atomic import atomic_open
-    from .io.video import VideoReader, VideoWriter
+    from .io.video import VideoReader, VideoWriter, prefetch
 
     out_path = None if args.no_video else Path(args.output or f"{Path(args.input).stem}.handpose.mp4")
     if out_path is None and not args.jsonl:
@@ -183,7 +185,8 @@ def cmd_video(args: argparse.Namespace) -> int:
             total = min(filter(None, (reader.frame_count, args.max_frames)), default=None)
             progress = Progress(total, Path(args.input).name, enabled=not args.no_progress)
             stack.callback(progress.close)
-            for index, timestamp_ms, rgb in reader:
+            frames = stack.enter_context(closing(prefetch(reader, PREFETCH_FRAMES)))
+            for index, timestamp_ms, rgb in frames:
                 if args.max_frames and index >= args.max_frames:
                     break
                 result = landmarker.detect_for_video(rgb, timestamp_ms)

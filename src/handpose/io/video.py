@@ -20,11 +20,13 @@ import contextlib
 import logging
 import math
 import os
+import queue
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 # FFmpeg prints its own diagnostics ("moov atom not found", "partial file") on stderr; our errors say the same
 # in one line. OpenCV reads this variable when its FFmpeg backend starts; set it to e.g. 32 to see them again.
@@ -190,10 +192,69 @@ class VideoReader:
             raise VideoReadError(f"{self.name}: truncated or corrupt: decoded {decoded} of {expected} frames")
 
 
-def iter_frames(source: str | os.PathLike[str] | int) -> Iterator[VideoFrame]:
-    """``VideoFrame`` s of a video file or camera, opened and closed around the iteration."""
+def iter_frames(source: str | os.PathLike[str] | int, *, prefetch_frames: int = 0) -> Iterator[VideoFrame]:
+    """``VideoFrame`` s of a video file or camera, opened and closed around the iteration.
+
+    ``prefetch_frames`` > 0 decodes that many frames ahead on a background thread (see :func:`prefetch`).
+    """
     with VideoReader(source) as reader:
-        yield from reader
+        yield from prefetch(reader, prefetch_frames)
+
+
+T = TypeVar("T")
+
+
+class _Raised:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Iterate ``items`` on a background thread, at most ``depth`` items ahead of the consumer.
+
+    Video decoding (OpenCV releases the GIL) then overlaps with inference. Exceptions raised while producing
+    are re-raised in the consumer, in order; closing the consumer stops the producer. ``depth`` 0: no thread.
+    """
+    if depth <= 0:
+        yield from items
+        return
+    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(_Raised(exc))
+
+    worker = threading.Thread(target=produce, name="handpose-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=10)
 
 
 class VideoWriter:
