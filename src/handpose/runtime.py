@@ -66,6 +66,9 @@ class OnnxModel:
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.log_severity_level = 3
+        # Idle intra-op threads sleep instead of spinning: spinning wins a little on an idle machine but loses
+        # 2x when anything else wants the cores (measured with `handpose bench`, see benchmarks/README.md).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.providers = resolve_providers(device, providers)
         try:
             self.session = ort.InferenceSession(str(self.path), sess_options=opts, providers=self.providers)
