@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import HandposeError, MissingExtraError
+from ..errors import MissingExtraError
 from ..results import HAND_CONNECTIONS, HandLandmark, HandLandmarkerResult
 from .atomic import atomic_open
 
@@ -60,132 +60,15 @@ def is_error_line(line: str) -> bool:
     return line.startswith(_ERROR_PREFIX)
 
 
-# -- shards -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class UnitDone:
-    """What a finished unit reports: counts for the summary, the digest for --resume."""
-
-    uid: int
-    digest: str
-    items: int
-    rows: int
-    errors: int
-    hands: int
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"unit": self.uid, "digest": self.digest, "items": self.items, "rows": self.rows,
-             "errors": self.errors, "hands": self.hands}
-        )
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform/filesystem can fsync a directory
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-class PartsDir:
-    """The shard folder of one job: ``job.json`` (settings), ``done.jsonl`` (finished units), shards."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.job_file = self.path / "job.json"
-        self.done_file = self.path / "done.jsonl"
-
-    @classmethod
-    def for_output(cls, out: str | os.PathLike[str]) -> PartsDir:
-        out = Path(out)
-        return cls(out.with_name(out.name + ".parts"))
-
-    def shard(self, uid: int) -> Path:
-        return self.path / f"part-{uid:08d}.jsonl"
-
-    def start(self, settings: dict[str, Any], resume: bool) -> dict[str, Any]:
-        """Prepare the folder; returns the job settings to use (a resumed job keeps its saved ones).
-
-        Without ``resume`` any earlier shards are removed. With it, settings that change results must match.
-        """
-        if resume and self.job_file.is_file():
-            saved = json.loads(self.job_file.read_text())
-            differ = sorted(k for k in settings["options"] if saved["options"].get(k) != settings["options"][k])
-            if differ:
-                raise HandposeError(
-                    f"{self.path}: cannot resume, options differ from the interrupted job ({', '.join(differ)}); "
-                    "rerun with the same options, or without --resume to start over"
-                )
-            self._remove(lambda name: name.endswith(".tmp"))
-            return saved
-        if self.path.exists():
-            self._remove(lambda n: n.startswith(("part-", ".part-", ".done", ".job")) or n in ("done.jsonl", "job.json"))
-        self.path.mkdir(parents=True, exist_ok=True)
-        with atomic_open(self.job_file) as fh:
-            json.dump(settings, fh)
-        return settings
-
-    def _remove(self, match: Callable[[str], bool]) -> None:
-        if not self.path.is_dir():
-            return
-        for entry in os.scandir(self.path):
-            if entry.is_file() and match(entry.name):
-                os.unlink(entry.path)
-
-    def load_done(self) -> dict[int, UnitDone]:
-        """Finished units (a torn last line, from a crash mid-append, is ignored)."""
-        done: dict[int, UnitDone] = {}
-        if not self.done_file.is_file():
-            return done
-        with open(self.done_file, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    d = json.loads(line)
-                    entry = UnitDone(d["unit"], d["digest"], d["items"], d["rows"], d["errors"], d["hands"])
-                except (ValueError, KeyError, TypeError):
-                    continue
-                if self.shard(entry.uid).is_file():
-                    done[entry.uid] = entry
-        return done
-
-    @contextlib.contextmanager
-    def open_shard(self, uid: int) -> Iterator[IO[str]]:
-        """Write one shard: visible under its final name only once complete and on disk."""
-        with atomic_open(self.shard(uid)) as fh:
-            yield fh
-        _fsync_dir(self.path)
-
-    def mark_done(self, entry: UnitDone) -> None:
-        """Append a finished unit to the done-list, flushed and fsynced before returning."""
-        with open(self.done_file, "a", encoding="utf-8") as fh:
-            fh.write(entry.to_json() + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    def lines(self, uids: Iterable[int]) -> Iterator[str]:
-        """Every shard line of the given units, in that order (without newlines)."""
-        for uid in uids:
-            with open(self.shard(uid), encoding="utf-8") as fh:
-                for line in fh:
-                    yield line.rstrip("\n")
-
-    def remove(self) -> None:
-        """Delete the folder (after the final outputs are written)."""
-        self._remove(lambda name: True)
-        with contextlib.suppress(OSError):
-            self.path.rmdir()
-
-
 # -- final outputs ----------------------------------------------------------------------------------------
 
 
 def format_of(path: str | os.PathLike[str]) -> str:
     """'jsonl', 'csv' or 'parquet' from the output's suffix; ValueError otherwise."""
     suffix = Path(path).suffix.lower().lstrip(".")
-    fmt = {"json": "jsonl", "ndjson": "jsonl", "jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}.get(suffix)
+    fmt = {"json": "jsonl", "ndjson": "jsonl", "jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}.get(
+        suffix
+    )
     if fmt is None:
         raise ValueError(f"{path}: output must end in .jsonl, .csv or .parquet")
     return fmt
@@ -193,14 +76,30 @@ def format_of(path: str | os.PathLike[str]) -> str:
 
 def csv_header() -> list[str]:
     """CSV columns: one row per hand; an image without hands has one row with empty hand fields."""
-    cols = ["image", "frame", "timestamp_ms", "width", "height", "hand_index", "handedness", "score", "presence"]
+    cols = [
+        "image",
+        "frame",
+        "timestamp_ms",
+        "width",
+        "height",
+        "hand_index",
+        "handedness",
+        "score",
+        "presence",
+    ]
     cols += [f"{a}{i}" for i in range(N) for a in "xyz"]
     cols += [f"w{a}{i}" for i in range(N) for a in "xyz"]
     return cols
 
 
 def csv_rows(record: dict[str, Any]) -> Iterator[list[Any]]:
-    head = [record["image"], record.get("frame", ""), record.get("timestamp_ms", ""), record["width"], record["height"]]
+    head = [
+        record["image"],
+        record.get("frame", ""),
+        record.get("timestamp_ms", ""),
+        record["width"],
+        record["height"],
+    ]
     if not record["hands"]:
         yield head + [""] * (len(csv_header()) - len(head))
     for k, hand in enumerate(record["hands"]):
@@ -347,10 +246,18 @@ SKELETON = sorted([a + 1, b + 1] for a, b in HAND_CONNECTIONS)
 
 def coco_category() -> dict[str, Any]:
     """The one COCO category: "hand", its 21 keypoint names (MediaPipe order) and skeleton (1-based)."""
-    return {"id": 1, "name": "hand", "supercategory": "person", "keypoints": KEYPOINT_NAMES, "skeleton": SKELETON}
+    return {
+        "id": 1,
+        "name": "hand",
+        "supercategory": "person",
+        "keypoints": KEYPOINT_NAMES,
+        "skeleton": SKELETON,
+    }
 
 
-def coco_annotation(hand: dict[str, Any], width: int, height: int, ann_id: int, image_id: int) -> dict[str, Any]:
+def coco_annotation(
+    hand: dict[str, Any], width: int, height: int, ann_id: int, image_id: int
+) -> dict[str, Any]:
     """A COCO keypoint annotation of one hand: pixels; v=2 inside the image, v=1 (labelled, not visible)
     outside it; bbox of the landmarks clipped to the image."""
     keypoints: list[float] = []
@@ -384,7 +291,12 @@ def write_coco(path: str | os.PathLike[str], records: Callable[[], Iterable[dict
         }
         fh.write(json.dumps(head)[:-1] + ', "images": [')
         for image_id, rec in enumerate(records(), 1):
-            image = {"id": image_id, "file_name": rec["image"], "width": rec["width"], "height": rec["height"]}
+            image = {
+                "id": image_id,
+                "file_name": rec["image"],
+                "width": rec["width"],
+                "height": rec["height"],
+            }
             if "frame" in rec:
                 image.update(frame_index=rec["frame"], timestamp_ms=rec["timestamp_ms"])
             fh.write(("" if image_id == 1 else ", ") + json.dumps(image))

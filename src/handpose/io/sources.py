@@ -1,5 +1,5 @@
 """Batch inputs: expand files, folders, globs, list files and videos into an ordered stream of work items,
-group them into work units, and read video frames.
+and group them into work units (video frames are read by :mod:`handpose.io.video`).
 
 The expansion is deterministic (folders and globs sorted), lazy (nothing is materialised: a folder of ten
 million images is walked, not listed into memory) and never raises for a bad source: a source that yields
@@ -11,20 +11,17 @@ from __future__ import annotations
 import glob
 import hashlib
 import logging
-import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import cv2
-import numpy as np
-
-from ..errors import VideoReadError
 from .images import IMAGE_EXTENSIONS
 
 log = logging.getLogger(__name__)
 
-VIDEO_EXTENSIONS: frozenset[str] = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
+VIDEO_EXTENSIONS: frozenset[str] = frozenset(
+    {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"}
+)
 """Suffixes (lower case) processed as videos: every frame in order, with tracking."""
 
 LIST_EXTENSIONS: frozenset[str] = frozenset({".txt", ".lst"})
@@ -112,9 +109,10 @@ def _list_file_sources(list_path: str) -> Iterator[str]:
 def expand_source(source: str, *, allow_lists: bool = True) -> Iterator[Item]:
     """The items of one source: an image or video file, a folder (recursive), a glob, or a list file
     (``@list.txt``, or an existing ``.txt``/``.lst`` file)."""
-    if allow_lists and (source.startswith("@") or (
-        os.path.isfile(source) and os.path.splitext(source)[1].lower() in LIST_EXTENSIONS
-    )):
+    if allow_lists and (
+        source.startswith("@")
+        or (os.path.isfile(source) and os.path.splitext(source)[1].lower() in LIST_EXTENSIONS)
+    ):
         list_path = source[1:] if source.startswith("@") else source
         try:
             entries = _list_file_sources(list_path)
@@ -171,38 +169,3 @@ def plan_units(items: Iterable[Item], chunk_size: int) -> Iterator[Unit]:
             uid, current = uid + 1, []
     if current:
         yield Unit(uid, current)
-
-
-def iter_video_frames(path: str | os.PathLike[str]) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Decode a video in order: ``(frame_index, timestamp_ms, rgb)`` for every frame.
-
-    Timestamps are ``round(frame_index * 1000 / fps)`` (forced strictly increasing); 30 fps is assumed
-    when the container reports none. Raises :class:`~handpose.errors.VideoReadError` ``"<path>: <reason>"``
-    when the file is missing, empty, cannot be opened, or has no decodable frame.
-    """
-    name = os.fspath(path)
-    if not os.path.isfile(name):
-        raise VideoReadError(f"{name}: no such file")
-    if os.path.getsize(name) == 0:
-        raise VideoReadError(f"{name}: empty file")
-    cap = cv2.VideoCapture(name)
-    try:
-        if not cap.isOpened():
-            raise VideoReadError(f"{name}: cannot open video (unsupported or corrupt container)")
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        if not fps or not math.isfinite(fps) or fps <= 0:
-            fps = 30.0
-        index, last_ts = 0, -1
-        while True:
-            ok, bgr = cap.read()
-            if not ok or bgr is None:
-                break
-            ts = max(round(index * 1000.0 / fps), last_ts + 1)
-            last_ts = ts
-            yield index, ts, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            index += 1
-        if index == 0:
-            raise VideoReadError(f"{name}: no decodable video frame")
-    finally:
-        cap.release()
-
