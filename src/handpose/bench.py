@@ -104,15 +104,41 @@ def collect_images(folder: str | None, limit: int) -> list[Path]:
     return paths[:limit] if limit > 0 else paths
 
 
+def merge_rounds(per_round: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per (engine, model): the median over rounds of each figure, plus the median over rounds of the
+    ratio to MediaPipe measured in the same round (a host whose speed drifts affects both sides alike)."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for rows in per_round:
+        mp = {r["model"]: r for r in rows if r["engine"].startswith("mediapipe")}
+        for r in rows:
+            m = merged.setdefault(
+                (r["engine"], r["model"]), {"engine": r["engine"], "model": r["model"], "rounds": []}
+            )
+            ratio = (
+                r["mean_ms"] / mp[r["model"]]["mean_ms"]
+                if r["model"] in mp and r is not mp[r["model"]]
+                else None
+            )
+            m["rounds"].append({**r, "ratio_vs_mediapipe": ratio})
+    out = []
+    for m in merged.values():
+        rounds = m["rounds"]
+        row = {"engine": m["engine"], "model": m["model"], "rounds": len(rounds)}
+        for key in ("mean_ms", "median_ms", "inference_ms", "overhead_pct", "ratio_vs_mediapipe"):
+            values = [r[key] for r in rounds if r.get(key) is not None]
+            row[key] = statistics.median(values) if values else None
+        row["hands"] = rounds[0]["hands"]
+        row["per_round_mean_ms"] = [r["mean_ms"] for r in rounds]
+        out.append(row)
+    return out
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
-    mp = {r["model"]: r for r in rows if r["engine"].startswith("mediapipe")}
     lines = [
         f"{'engine':<20}{'model':<7}{'mean ms':>9}{'median ms':>11}{'infer ms':>10}{'overhead':>10}{'vs MP':>8}"
     ]
     for r in rows:
-        ratio = ""
-        if r["model"] in mp and not r["engine"].startswith("mediapipe"):
-            ratio = f"{r['mean_ms'] / mp[r['model']]['mean_ms']:.2f}x"
+        ratio = f"{r['ratio_vs_mediapipe']:.2f}x" if r.get("ratio_vs_mediapipe") is not None else ""
         inf = f"{r['inference_ms']:.2f}" if r["inference_ms"] is not None else "-"
         ovh = f"{r['overhead_pct']:.1f}%" if r["overhead_pct"] is not None else "-"
         lines.append(
@@ -137,13 +163,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.compare_mediapipe and mp_python is None:
         error_line(f"MediaPipe 0.10.21 not importable; to compare: {MP_HINT}")
         return 1
-    rows = []
-    for model in models:
-        rows.append(time_handpose(paths, model, args.passes, args.threads))
-        if mp_python:
-            rows.append(time_mediapipe(mp_python, paths, model, args.passes))
+    per_round = []
+    for _ in range(max(1, args.rounds)):
+        rows = []
+        for model in models:
+            rows.append(time_handpose(paths, model, args.passes, args.threads))
+            if mp_python:
+                rows.append(time_mediapipe(mp_python, paths, model, args.passes))
+        per_round.append(rows)
+    rows = merge_rounds(per_round)
     header = (
-        f"{len(paths)} image(s), {args.passes} warm passes each (median per image, mean over images); "
+        f"{len(paths)} image(s), {args.passes} warm passes each (median per image, mean over images), "
+        f"{max(1, args.rounds)} round(s) alternating engines (median over rounds); "
         f"{os.cpu_count()} CPU core(s); handpose threads={args.threads or 'all'}"
     )
     if args.json:
@@ -165,6 +196,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=0, help="use at most N images (0: all)")
     p.add_argument("--models", default="full,lite", help="comma-separated: full,lite")
     p.add_argument("--passes", type=int, default=10, help="timed passes per image")
+    p.add_argument("--rounds", type=int, default=3, help="rounds alternating handpose and MediaPipe")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: all cores)")
     p.add_argument("--compare-mediapipe", action="store_true", help="also time MediaPipe 0.10.21")
     p.add_argument("--mediapipe-python", help="interpreter with mediapipe==0.10.21 installed")

@@ -225,5 +225,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console_main() -> int:
+    """The ``handpose`` console script: :func:`main` with ONNX Runtime's shared thread pool turned on.
+
+    The command line owns its process, so it can take the faster process-wide pool
+    (:func:`handpose.runtime.use_shared_thread_pool`); :func:`main` alone, called from Python, leaves it off.
+    """
+    from .runtime import use_shared_thread_pool
+
+    use_shared_thread_pool()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console_main())

@@ -29,7 +29,7 @@ from .geometry import (
 from .models import model_path
 from .palm import PalmDetection, detect_palms, palm_input
 from .results import Hand
-from .runtime import OnnxModel
+from .runtime import OnnxModel, shared_pool_threads
 
 MODELS = ("full", "lite")
 _SCALE = np.float32(1.0 / 255.0)  # ImageToTensor value range [0, 255] → [0, 1]
@@ -70,11 +70,15 @@ class HandPipeline:
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
         self.model = model
-        kw = {"threads": threads, "device": device, "providers": providers}
         palm = palm_model_path or model_path(f"palm_detection_{model}")
         landmark = landmark_model_path or model_path(f"hand_landmark_{model}")
-        self.palm_model = OnnxModel(palm, **kw)  # type: ignore[arg-type]
-        self.landmark_model = OnnxModel(landmark, **kw)  # type: ignore[arg-type]
+        palm_threads = threads
+        if threads <= 0 and not shared_pool_threads():
+            # Own, non-spinning pools: the palm model's many small ops are faster on one thread than on two
+            # (benchmarks/README.md); the landmark model gains from every core.
+            palm_threads = 1
+        self.palm_model = OnnxModel(palm, threads=palm_threads, device=device, providers=providers)
+        self.landmark_model = OnnxModel(landmark, threads=threads, device=device, providers=providers)
         self.max_landmark_batch = max_landmark_batch
         self._pool: ThreadPoolExecutor | None = None
 
