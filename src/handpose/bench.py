@@ -203,4 +203,4 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--video", help="benchmark tracking mode on this video instead (frames/s)")
     p.add_argument("--frames", type=int, default=0, help="with --video: use at most N frames")
     p.add_argument("--json", action="store_true", help="print results as JSON")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, shared_pool=True)  # not with --video: see cli.console_main

@@ -97,7 +97,7 @@ def _add_detect(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per image on stdout")
     p.add_argument("--gestures", action="store_true", help="add finger states and named gestures to JSON")
     add_model_options(p)
-    p.set_defaults(func=cmd_detect)
+    p.set_defaults(func=cmd_detect, shared_pool=True)
 
 
 def write_annotated(image_rgb: Any, result: Any, out_dir: Path, stem: str) -> Path:
@@ -206,9 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, shared_pool: bool = False) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if shared_pool and getattr(args, "shared_pool", False) and not getattr(args, "video", None):
+        from .runtime import use_shared_thread_pool
+
+        use_shared_thread_pool()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s"
     )
@@ -226,15 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> int:
-    """The ``handpose`` console script: :func:`main` with ONNX Runtime's shared thread pool turned on.
-
-    The command line owns its process, so it can take the faster process-wide pool
-    (:func:`handpose.runtime.use_shared_thread_pool`); :func:`main` alone, called from Python, leaves it off.
-    """
-    from .runtime import use_shared_thread_pool
-
-    use_shared_thread_pool()
-    return main()
+    """The ``handpose`` console script: :func:`main`, letting the commands that run independent images
+    (detect, serve, bench without --video) use ONNX Runtime's faster process-wide thread pool
+    (:func:`handpose.runtime.use_shared_thread_pool`). The command line owns its process; :func:`main` called
+    from Python leaves the pool off. Tracking (video, webcam) is faster with one thread per model, overlapped
+    (measured in benchmarks/README.md), and batch runs its own worker processes."""
+    return main(shared_pool=True)
 
 
 if __name__ == "__main__":

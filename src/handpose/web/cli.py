@@ -54,7 +54,7 @@ def add_parser(sub: Any) -> None:
         choices=("critical", "error", "warning", "info", "debug"),
         help="server log",
     )
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=cmd_serve, shared_pool=True)  # IMAGE-mode inference: see cli.console_main
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
