@@ -14,6 +14,30 @@ DATA = Path(__file__).resolve().parent / "data"
 HANDDATA = Path(os.environ.get("HANDPOSE_HANDDATA", REPO.parent / "shared" / "handdata"))
 
 
+TFLITE_DIRS = (os.environ.get("HANDPOSE_TFLITE_DIR"), str(REPO / ".tflite-cache"))
+NO_TFLITE = (
+    "original .tflite not available: extract mediapipe/modules/*/*.tflite from the mediapipe==0.10.21 wheel "
+    "(`pip download --no-deps mediapipe==0.10.21`) into .tflite-cache/ or set HANDPOSE_TFLITE_DIR (.ci/run does)"
+)
+
+
+def tflite_path(name: str) -> Path:
+    """The original MediaPipe .tflite ``name`` (e.g. 'palm_detection_full'), checked against the sha256 pinned in
+    the models' manifest.json, or skip the test."""
+    import hashlib
+
+    from handpose.models import load_manifest
+
+    pinned = next(e for e in load_manifest()["files"] if e.get("model") == name)["source"]["sha256"]
+    for root in filter(None, TFLITE_DIRS):
+        for path in (Path(root) / f"{name}.tflite", *sorted(Path(root).glob(f"**/{name}.tflite"))):
+            if path.is_file():
+                if hashlib.sha256(path.read_bytes()).hexdigest() != pinned:
+                    raise AssertionError(f"{path} is not the pinned MediaPipe 0.10.21 file")
+                return path
+    pytest.skip(NO_TFLITE)
+
+
 def handdata_path(*parts: str) -> Path:
     """Path inside ../shared/handdata, or skip the test when it is not there."""
     path = HANDDATA.joinpath(*parts)

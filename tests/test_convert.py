@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
-import os
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import tflite_path
 from handpose.errors import ModelError
 from handpose.models import (
     MODEL_NAMES,
@@ -35,11 +34,7 @@ cv2 = pytest.importorskip("cv2")
 
 PALMS = ("palm_detection_full", "palm_detection_lite")
 LANDMARKS = ("hand_landmark_full", "hand_landmark_lite")
-TFLITE_DIRS = (os.environ.get("HANDPOSE_TFLITE_DIR"), "/work/wheels/mp/mediapipe/modules")
-NO_TFLITE = (
-    "original .tflite not available: run `pip download --no-deps mediapipe==0.10.21`, extract "
-    "mediapipe/modules/*/*.tflite from the wheel and set HANDPOSE_TFLITE_DIR to that folder"
-)
+
 PALM_IMAGES = ("fingerpose_nocurl.jpg", "tfjs_hands.jpg", "neg_opencv_fruits.jpg", "mps_thumbs_up.png")
 HAND_IMAGES = ("fingerpose_nocurl.jpg", "fingerpose_halfcurl.jpg", "fingerpose_fullcurl.jpg")
 ATOL, RTOL = 1e-4, 2e-5
@@ -47,17 +42,6 @@ ATOL, RTOL = 1e-4, 2e-5
 
 def manifest_entry(name: str) -> dict:
     return next(e for e in load_manifest()["files"] if e.get("model") == name)
-
-
-def tflite_path(name: str) -> Path:
-    """The original .tflite (checked against the sha256 in manifest.json), or skip."""
-    for root in filter(None, TFLITE_DIRS):
-        for path in (Path(root) / f"{name}.tflite", *sorted(Path(root).glob(f"*/{name}.tflite"))):
-            if path.is_file():
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                assert digest == manifest_entry(name)["source"]["sha256"], f"{path} is not the pinned file"
-                return path
-    pytest.skip(NO_TFLITE)
 
 
 @functools.cache

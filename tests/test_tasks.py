@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import threading
 import zipfile
 from pathlib import Path
@@ -24,7 +23,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, handdata_path
+from conftest import DATA, handdata_path, tflite_path
 from handpose.errors import ModelError
 from handpose.evaluation import compare_hands, summarize
 from handpose.solutions import hands as legacy
@@ -40,20 +39,7 @@ from handpose.tasks import (
 )
 from handpose.tasks.containers import image_to_rgb
 
-TFLITE_DIRS = (os.environ.get("HANDPOSE_TFLITE_DIR"), "/work/wheels/mp/mediapipe/modules")
-NO_TFLITE = (
-    "original .tflite not available: extract mediapipe/modules/*/*.tflite from the mediapipe==0.10.21 wheel "
-    "and set HANDPOSE_TFLITE_DIR to that folder"
-)
 SWAP = {"Left": "Right", "Right": "Left"}
-
-
-def tflite_path(name: str) -> Path:
-    for root in filter(None, TFLITE_DIRS):
-        for path in (Path(root) / f"{name}.tflite", *sorted(Path(root).glob(f"*/{name}.tflite"))):
-            if path.is_file():
-                return path
-    pytest.skip(NO_TFLITE)
 
 
 @pytest.fixture(scope="module")
