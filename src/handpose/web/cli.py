@@ -59,17 +59,13 @@ def add_parser(sub: Any) -> None:
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """The :class:`~handpose.web.config.WebConfig` for parsed ``serve`` arguments (ValueError if invalid)."""
+    from ..cli import landmarker_kwargs
     from .config import MiB, WebConfig, is_loopback_host
     from .security import LOOPBACK_HOSTS
 
     return WebConfig(
         save_dir=args.save_dir,
-        model=args.model,
-        max_hands=args.max_hands,
-        min_detection_confidence=args.min_detection_confidence,
-        min_presence_confidence=args.min_presence_confidence,
-        threads=args.threads,
-        device=args.device,
+        **landmarker_kwargs(args),
         max_upload_bytes=int(args.max_upload_mb * MiB),
         max_pixels=int(args.max_megapixels * 1_000_000),
         max_frame_bytes=args.max_frame_kb * 1024,
