@@ -167,3 +167,23 @@ def test_console_script_uses_shared_pool_only_for_image_commands(tmp_path, argv,
     )
     assert proc.returncode == 0, proc.stderr
     assert (int(proc.stdout.strip().splitlines()[-1]) > 0) == expect_pool
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch", "{example}", "--out", "{tmp}/out.jsonl", "--max-hands", "0"],
+        ["webcam", "--headless", "--camera", "{example}", "--min-detection-confidence", "2"],
+        ["video", "{example}", "--max-hands", "0"],
+        ["bench", "--compare-mediapipe", "--mediapipe-python", "{tmp}"],
+        ["convert", "{tmp}/nope.tflite", "{tmp}/out.onnx"],
+    ],
+    ids=["batch-option", "webcam-option", "video-option", "bench-no-mediapipe", "convert-missing"],
+)
+def test_every_command_reports_setup_errors_in_one_line(tmp_path, capsys, argv):
+    argv = [a.format(example=example_image(), tmp=tmp_path) for a in argv]
+    code, _, err = run_cli(capsys, *argv)
+    assert code != 0
+    lines = [ln for ln in err.splitlines() if ln.startswith("handpose: error:")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err

@@ -94,7 +94,7 @@ class HandLandmarker:
             threads = max(1, (os.cpu_count() or 2) // 2)
         self._pipeline = HandPipeline(
             o.model,
-            threads=o.threads,
+            threads=threads,
             device=o.device,
             providers=o.providers,
             palm_model_path=o.palm_model_path,
@@ -126,6 +126,8 @@ class HandLandmarker:
         """Stop the live-stream worker (if any) and release the sessions. Idempotent."""
         if self._live is not None:
             self._live.close()
+        if not self._closed:
+            self._pipeline.close()
         self._closed = True
 
     def __enter__(self) -> HandLandmarker:

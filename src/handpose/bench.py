@@ -31,9 +31,12 @@ def find_mediapipe_python(explicit: str | None) -> str | None:
         exe = shutil.which(cand) or cand
         if not Path(exe).exists():
             continue
-        probe = subprocess.run(
-            [exe, "-c", "import mediapipe as mp; mp.solutions.hands"], capture_output=True, timeout=120
-        )
+        try:
+            probe = subprocess.run(
+                [exe, "-c", "import mediapipe as mp; mp.solutions.hands"], capture_output=True, timeout=120
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
         if probe.returncode == 0:
             return exe
     return None
@@ -164,13 +167,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         error_line(f"MediaPipe 0.10.21 not importable; to compare: {MP_HINT}")
         return 1
     per_round = []
-    for _ in range(max(1, args.rounds)):
-        rows = []
-        for model in models:
-            rows.append(time_handpose(paths, model, args.passes, args.threads))
-            if mp_python:
-                rows.append(time_mediapipe(mp_python, paths, model, args.passes))
-        per_round.append(rows)
+    try:
+        for _ in range(max(1, args.rounds)):
+            rows = []
+            for model in models:
+                rows.append(time_handpose(paths, model, args.passes, args.threads))
+                if mp_python:
+                    rows.append(time_mediapipe(mp_python, paths, model, args.passes))
+            per_round.append(rows)
+    except (RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as exc:
+        error_line(str(exc))
+        return 2
     rows = merge_rounds(per_round)
     header = (
         f"{len(paths)} image(s), {args.passes} warm passes each (median per image, mean over images), "

@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None, *, shared_pool: bool = False) -> int
         return 2
     try:
         return int(args.func(args) or 0)
-    except HandposeError as exc:
+    except (HandposeError, ValueError) as exc:  # bad option values included: one line, never a traceback
         error_line(str(exc))
         return 2
     except KeyboardInterrupt:

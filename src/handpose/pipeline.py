@@ -88,6 +88,12 @@ class HandPipeline:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handpose-landmarks")
         return self._pool
 
+    def close(self) -> None:
+        """Stop the tracking worker thread; the sessions are released with this object."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
     def warm_up(self) -> None:
         self.palm_model.warm_up()
         self.landmark_model.warm_up()

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -167,6 +167,9 @@ def run_job(job: BatchJob) -> JobSummary:
     if job.batch_size < 1 or job.chunk_size < 1 or job.workers < 0:
         raise ValueError("batch size and chunk size must be >= 1, workers >= 0")
     format_of(job.out)  # fail fast on a bad suffix
+    from ..api import HandLandmarkerOptions
+
+    HandLandmarkerOptions(**job.landmarker)  # bad option values: one clear ValueError now, not a worker crash
     if job.out.is_dir():
         raise ValueError(f"{job.out}: is a directory; --out names the results file")
     if format_of(job.out) == "parquet":
@@ -291,12 +294,11 @@ def _run_local(
                 finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                 for future in finished:
                     finish(future.result())
+        except KeyboardInterrupt:
+            pool.shutdown(cancel_futures=True)  # finished units are kept; --resume continues
+            raise
         except Exception as exc:
             pool.shutdown(cancel_futures=True)
             raise HandposeError(
                 f"a batch worker failed ({type(exc).__name__}: {exc}); finished units are kept, rerun with --resume"
             ) from exc
-
-
-def summary_dict(summary: JobSummary) -> dict[str, Any]:
-    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(summary).items()}

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -488,18 +486,12 @@ def convert_tflite(src: str | Path, dst: str | Path, *, native_prelu: bool = Fal
         out = convert_bytes(data, native_prelu=native_prelu)
     except ModelError as e:
         raise ModelError(f"{src}: {e}") from None
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    from ..io.atomic import atomic_write_bytes
+
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(out)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        atomic_write_bytes(dst, out)
+    except OSError as e:
+        raise ModelError(f"cannot write {dst}: {e.strerror or e}") from None
     return dst
 
 
