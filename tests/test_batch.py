@@ -111,7 +111,7 @@ def test_jsonl_rows_match_mediapipe_reference(small_job, static_reference):
     refs = {rec["file"]: rec for rec in static_reference["images"]}
     per_image = []
     for row in rows:
-        assert set(row) == {"image", "width", "height", "hands"}  # the `handpose detect --json` shape
+        assert set(row) == {"image", "width", "height", "hands", "palm_detector_ran"}  # `detect --json` shape
         ref = refs[Path(row["image"]).name]
         assert (row["width"], row["height"]) == (ref["width"], ref["height"])
         matches = compare_hands(row["hands"], ref["hands"], row["width"], row["height"])

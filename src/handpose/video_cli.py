@@ -88,13 +88,9 @@ def add_parsers(sub: Any) -> None:
 
 
 def frame_record(index: int, result: Any) -> dict[str, Any]:
-    """The JSONL line of one frame."""
-    return {
-        "frame": index,
-        "timestamp_ms": result.timestamp_ms,
-        "palm_detector_ran": bool(result.palm_detector_ran),
-        "hands": [h.to_dict() for h in result.hands],
-    }
+    """The JSONL line of one frame: the frame index + :meth:`HandLandmarkerResult.to_dict` (width, height,
+    hands, palm_detector_ran, timestamp_ms)."""
+    return {"frame": index, **result.to_dict()}
 
 
 class Progress:

@@ -42,10 +42,9 @@ def result_line(
     record: dict[str, Any] = {"image": shown}
     if frame is not None:
         record["frame"] = frame
-        record["timestamp_ms"] = result.timestamp_ms
-    record["width"] = result.width
-    record["height"] = result.height
-    record["hands"] = [h.to_dict(digits) for h in result.hands]
+    record.update(
+        result.to_dict(digits)
+    )  # width, height, hands, palm_detector_ran (+ timestamp_ms for frames)
     return json.dumps(record)
 
 
