@@ -180,10 +180,51 @@ def test_console_script_uses_shared_pool_only_for_image_commands(tmp_path, argv,
     ],
     ids=["batch-option", "webcam-option", "video-option", "bench-no-mediapipe", "convert-missing"],
 )
-def test_every_command_reports_setup_errors_in_one_line(tmp_path, capsys, argv):
+def test_every_command_reports_setup_errors_in_one_line(tmp_path, capsys, monkeypatch, argv):
+    monkeypatch.delenv("HANDPOSE_MEDIAPIPE_PYTHON", raising=False)  # bench must not find MediaPipe elsewhere
     argv = [a.format(example=example_image(), tmp=tmp_path) for a in argv]
     code, _, err = run_cli(capsys, *argv)
     assert code != 0
     lines = [ln for ln in err.splitlines() if ln.startswith("handpose: error:")]
     assert len(lines) == 1, err
     assert "Traceback" not in err
+
+
+def test_bench_reports_both_models_and_overhead(capsys):
+    """`handpose bench` on the bundled image: a row per model with inference time below total (no timing bound)."""
+    code, out, err = run_cli(capsys, "bench", "--passes", "1", "--rounds", "1", "--json")
+    assert code == 0, err
+    rows = {r["model"]: r for r in json.loads(out)["rows"]}
+    assert set(rows) == {"full", "lite"}
+    for row in rows.values():
+        assert 0 < row["inference_ms"] <= row["mean_ms"]
+        assert 0 <= row["overhead_pct"] < 100
+        assert row["hands"] == [1]
+
+
+def test_bench_compares_with_mediapipe_when_available(capsys):
+    import os
+
+    python = os.environ.get("HANDPOSE_MEDIAPIPE_PYTHON")
+    if not python:
+        pytest.skip("no interpreter with mediapipe==0.10.21 (set HANDPOSE_MEDIAPIPE_PYTHON)")
+    code, out, err = run_cli(
+        capsys,
+        "bench",
+        "--passes",
+        "1",
+        "--rounds",
+        "1",
+        "--models",
+        "lite",
+        "--compare-mediapipe",
+        "--mediapipe-python",
+        python,
+        "--json",
+    )
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    mp = next(r for r in rows if r["engine"].startswith("mediapipe"))
+    ours = next(r for r in rows if r["engine"] == "handpose")
+    assert mp["hands"] == ours["hands"] == [1]  # same image, same answer
+    assert ours["ratio_vs_mediapipe"] == pytest.approx(ours["mean_ms"] / mp["mean_ms"])

@@ -77,14 +77,22 @@ def time_handpose(paths: list[Path], model: str, passes: int, threads: int) -> d
     }
 
 
-def time_mediapipe(python: str, paths: list[Path], model: str, passes: int) -> dict[str, Any]:
-    script = Path(__file__).with_name("_mediapipe_bench.py")
-    cmd = [python, str(script), "static", *map(str, paths), "--passes", str(passes)]
+def run_mediapipe_script(python: str, script: str, args: list[str], model: str) -> dict[str, Any]:
+    """Run one of the package's ``_mediapipe_*.py`` scripts under the MediaPipe interpreter; its JSON output.
+
+    Raises RuntimeError with the script's last output line when it fails."""
+    cmd = [python, str(Path(__file__).with_name(script)), *args]
     cmd += ["--model-complexity", "1" if model == "full" else "0"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     if out.returncode != 0:
-        raise RuntimeError(f"MediaPipe benchmark failed: {out.stderr.strip().splitlines()[-1:]}")
-    data = json.loads(out.stdout)
+        tail = (out.stderr.strip() or out.stdout.strip()).splitlines()[-1:]
+        raise RuntimeError(f"MediaPipe benchmark failed: {tail}")
+    return json.loads(out.stdout)
+
+
+def time_mediapipe(python: str, paths: list[Path], model: str, passes: int) -> dict[str, Any]:
+    args = ["static", *map(str, paths), "--passes", str(passes)]
+    data = run_mediapipe_script(python, "_mediapipe_bench.py", args, model)
     per_image = [data["per_image_s"][str(p)] for p in paths if str(p) in data["per_image_s"]]
     return {
         "engine": f"mediapipe {data['mediapipe']}",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -83,14 +82,10 @@ def time_mediapipe_video(
     python: str, video_path: str | Path, model: str, frames: int | None
 ) -> dict[str, Any]:
     """MediaPipe 0.10.21 frames/s on the same video (subprocess under ``python``)."""
-    cmd = [python, str(MP_SCRIPT), str(video_path), "--model-complexity", "1" if model == "full" else "0"]
-    if frames:
-        cmd += ["--frames", str(frames)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    if out.returncode != 0:
-        tail = (out.stdout.strip() or out.stderr.strip()).splitlines()[-1:]
-        raise RuntimeError(f"MediaPipe video benchmark failed: {tail}")
-    data = json.loads(out.stdout)
+    from .bench import run_mediapipe_script
+
+    args = [str(video_path), *(["--frames", str(frames)] if frames else [])]
+    data = run_mediapipe_script(python, MP_SCRIPT.name, args, model)
     data["model"] = model
     return data
 
