@@ -68,6 +68,16 @@ class HandLandmarkerOptions:
             raise ValueError("result_callback is only used in LIVE_STREAM mode")
 
 
+def tracking_threads(threads: int) -> int:
+    """ONNX Runtime threads per model in VIDEO / LIVE_STREAM mode: ``threads`` if set, else half the cores.
+
+    Tracking runs the palm detector and the landmark model of the tracked hands at the same time
+    (pipeline.process_batch), so giving each model every core would make them compete (on 2 cores that halves
+    the frame rate; benchmarks/README.md).
+    """
+    return threads if threads > 0 else max(1, (os.cpu_count() or 2) // 2)
+
+
 def to_rgb(image: ImageInput) -> np.ndarray:
     """An RGB uint8 array from a path or an array (validated)."""
     if isinstance(image, str | Path):
@@ -87,11 +97,7 @@ class HandLandmarker:
             raise TypeError("pass either an options object or keyword options, not both")
         self.options = options if options is not None else HandLandmarkerOptions(**kwargs)
         o = self.options
-        threads = o.threads
-        if threads <= 0 and o.running_mode is not RunningMode.IMAGE:
-            # Tracking overlaps the palm and landmark models on frames where both run (pipeline.process_batch):
-            # one session per core does better than every session on every core.
-            threads = max(1, (os.cpu_count() or 2) // 2)
+        threads = o.threads if o.running_mode is RunningMode.IMAGE else tracking_threads(o.threads)
         self._pipeline = HandPipeline(
             o.model,
             threads=threads,

@@ -34,12 +34,12 @@ def time_handpose_video(
     video_path: str | Path, model: str, frames: int | None, threads: int
 ) -> dict[str, Any]:
     """handpose frames/s in VIDEO mode, decode excluded and included. ``threads`` 0: as ``handpose video``
-    (half the cores per model, see :func:`handpose.video_cli.video_threads`)."""
-    from .api import HandLandmarker
+    (half the cores per model, see :func:`handpose.api.tracking_threads`)."""
+    from .api import HandLandmarker, tracking_threads
     from .io.video import iter_frames
-    from .video_cli import PREFETCH_FRAMES, video_threads
+    from .video_cli import PREFETCH_FRAMES
 
-    threads = video_threads(threads)
+    threads = tracking_threads(threads)
     decoded, decode_s = _decode(video_path, frames)
     if len(decoded) < 2:
         raise ValueError(f"{video_path}: need at least 2 frames to benchmark")

@@ -132,22 +132,12 @@ class Progress:
             self._bar.close()
 
 
-def video_threads(threads: int) -> int:
-    """ONNX Runtime threads per model for tracking: ``threads`` if set, else half the cores (at least 1).
-
-    In tracking mode the palm detector and the landmark model of the tracked hands run at the same time, so
-    giving each model every core would make them compete (on 2 cores that halves the frame rate).
-    """
-    return threads if threads > 0 else max(1, (os.cpu_count() or 2) // 2)
-
-
 def _open_landmarker(args: argparse.Namespace, mode: str, **extra: Any) -> Any:
     from .api import HandLandmarker
     from .cli import landmarker_kwargs
     from .smoothing import OneEuro
 
     kwargs = landmarker_kwargs(args)
-    kwargs["threads"] = video_threads(kwargs.get("threads", 0))
     return HandLandmarker(running_mode=mode, smoothing=OneEuro() if args.smooth else None, **kwargs, **extra)
 
 
