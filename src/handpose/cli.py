@@ -106,14 +106,11 @@ def write_annotated(image_rgb: Any, result: Any, out_dir: Path, stem: str) -> Pa
 
     from .drawing import annotate
     from .io.atomic import atomic_write_bytes
+    from .io.images import encode_jpeg
 
-    bgr = annotate(cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), result)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    if not ok:
-        raise HandposeError(f"{stem}: could not encode the annotated image")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    data = encode_jpeg(annotate(cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), result), name=stem)
     path = out_dir / f"{stem}-{uuid.uuid4().hex}.jpg"
-    atomic_write_bytes(path, buf.tobytes())
+    atomic_write_bytes(path, data)
     return path
 
 

@@ -257,16 +257,12 @@ class _Latest:
 
 def save_jpeg(bgr: Any, folder: Path) -> Path:
     """Save an annotated BGR frame as ``<uuid>.jpg`` in ``folder`` (atomically), as the classic tutorial does."""
-    import cv2
-
-    from .errors import HandposeError
     from .io.atomic import atomic_write_bytes
+    from .io.images import encode_jpeg
 
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    if not ok:
-        raise HandposeError(f"{folder}: could not encode a frame as JPEG")
+    data = encode_jpeg(bgr, name=str(folder))
     path = folder / f"{uuid.uuid4()}.jpg"
-    atomic_write_bytes(path, buf.tobytes())
+    atomic_write_bytes(path, data)
     return path
 
 

@@ -152,15 +152,16 @@ class UnitProcessor:
 
     def _annotate_image(self, shown: str, rgb: np.ndarray, result: HandLandmarkerResult) -> None:
         from ..io.atomic import atomic_write_bytes
+        from ..io.images import encode_jpeg
 
         path = annotated_path(self.settings.annotated_dir or ".", shown, ".jpg")
         bgr = annotate(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), result, copy=False)
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
-        if not ok:
-            return
         try:
-            atomic_write_bytes(path, buf.tobytes())
-        except OSError as exc:  # the results still count; the missing copy is logged, not fatal to the job
+            atomic_write_bytes(path, encode_jpeg(bgr, name=shown))
+        except (
+            OSError,
+            HandposeError,
+        ) as exc:  # the results still count; the missing copy is logged, not fatal to the job
             log.warning("%s: cannot write annotated copy %s (%s)", shown, path, exc.strerror or exc)
 
     # -- videos --------------------------------------------------------------------------------------------

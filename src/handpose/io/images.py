@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..errors import ImageReadError, ImageTooLargeError
+from ..errors import HandposeError, ImageReadError, ImageTooLargeError
 
 logger = logging.getLogger(__name__)
 
@@ -341,3 +341,11 @@ def iter_image_paths(
                 yield item, Path(item), None
         else:
             yield shown, None, "no such file or directory"
+
+
+def encode_jpeg(bgr: np.ndarray, *, quality: int = 92, name: str = "image") -> bytes:
+    """A BGR uint8 image as JPEG bytes; HandposeError naming ``name`` if OpenCV cannot encode it."""
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise HandposeError(f"{name}: could not encode the image as JPEG")
+    return buf.tobytes()

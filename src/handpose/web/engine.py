@@ -23,9 +23,9 @@ import cv2
 import numpy as np
 
 from ..api import HandLandmarker
-from ..errors import HandposeError, ImageReadError, ImageTooLargeError
+from ..errors import ImageReadError, ImageTooLargeError
 from ..io.atomic import atomic_write_bytes
-from ..io.images import decode_image
+from ..io.images import decode_image, encode_jpeg
 from ..pipeline import MODELS
 from ..results import HandLandmarkerResult
 from .config import WebConfig
@@ -159,10 +159,7 @@ class Engine:
         from ..drawing import annotate
 
         bgr = annotate(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), result)
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, self.config.jpeg_quality])
-        if not ok:  # pragma: no cover - OpenCV encodes any valid uint8 BGR image
-            raise HandposeError("could not encode the annotated image as JPEG")
-        return buf.tobytes()
+        return encode_jpeg(bgr, quality=self.config.jpeg_quality, name="annotated image")
 
     def save_capture(self, rgb: np.ndarray, result: HandLandmarkerResult) -> str:
         """Save the annotated image as ``<uuid4 hex>.jpg`` in the capture folder (atomically); its name."""
