@@ -1,6 +1,6 @@
 """Tracking-mode frames/s: handpose vs MediaPipe 0.10.21 on the same video, same run (decode excluded and
 included). A thin wrapper around
-:func:`handpose.video_bench.run_video_bench` (also ``handpose bench --video FILE --compare-mediapipe``).
+:func:`handpose.bench.run_video_bench` (also ``handpose bench --video FILE --compare-mediapipe``).
 
 usage: python benchmarks/video_bench.py [VIDEO ...] [--frames N] [--model full] [--mediapipe-python PY] [--json]
 """
@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from handpose.video_bench import format_video_bench, run_video_bench
+from handpose.bench import format_video_bench, run_video_bench
 
 VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "handdata" / "videos"
 

@@ -1,5 +1,8 @@
-"""Shared fixtures. Test media from ../shared/handdata are read in place (never copied into the repo for the
-GitHub-sourced files); tests that need them skip with a clear reason when that folder is absent."""
+"""Shared fixtures. Test media: the package-sourced images (fingerpose, scikit-image, opencv-doc) are committed in
+tests/data/images/ under their ../shared/handdata names, with the test video tests/data/video/fingerpose_moves.avi
+made from them and MediaPipe 0.10.21 references in tests/data/reference/ (see tests/data/ATTRIBUTION.md), so the
+suite runs on a fresh clone. The GitHub-sourced media of ../shared/handdata (tfjs_*, mps_*, gt/, videos/) are read
+in place; tests that need them skip with a clear reason when that folder is absent."""
 
 from __future__ import annotations
 
@@ -38,8 +41,27 @@ def tflite_path(name: str) -> Path:
     pytest.skip(NO_TFLITE)
 
 
+IMAGES = DATA / "images"  # committed copies of handdata/images' package-sourced files, same names
+MADE = DATA / "made"  # fingerpose_pair.jpg: two hands, made by tests/data/make_test_video.py
+TEST_VIDEO = DATA / "video" / "fingerpose_moves.avi"  # made by tests/data/make_test_video.py: 256x192, 25 fps
+TEST_VIDEO_REFERENCE = DATA / "reference" / "fingerpose_moves.mediapipe_0.10.21_video.json"
+TEST_VIDEO_HANDS = [1] * 40 + [0] * 8 + [2] * 32  # hands per frame (the script's storyboard = MediaPipe's reference)
+
+
+def find_image(name: str) -> Path | None:
+    """A test image by its handdata name: the committed copy (tests/data/images, tests/data/made), else the one in
+    ../shared/handdata/images, else None."""
+    for folder in (IMAGES, MADE, HANDDATA / "images"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def handdata_path(*parts: str) -> Path:
-    """Path inside ../shared/handdata, or skip the test when it is not there."""
+    """Path inside ../shared/handdata, or skip the test when it is not there. ``handdata_path("images", NAME)``
+    prefers the committed copy in tests/data (same bytes, see tests/data/ATTRIBUTION.md)."""
+    if len(parts) == 2 and parts[0] == "images" and (found := find_image(parts[1])) is not None:
+        return found
     path = HANDDATA.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"shared test data not available: {path} (set HANDPOSE_HANDDATA to the handdata folder)")
@@ -51,10 +73,25 @@ def handdata() -> Path:
     return handdata_path()
 
 
+def images_folder() -> Path:
+    """All test images: ../shared/handdata/images when present (25 files), else the 12 committed ones."""
+    shared = HANDDATA / "images"
+    return shared if shared.is_dir() else IMAGES
+
+
+def video_reference() -> dict:
+    """MediaPipe 0.10.21 tracking reference of TEST_VIDEO (oracle_video_golden.py, model_complexity=1)."""
+    return json.loads(TEST_VIDEO_REFERENCE.read_text())
+
+
 @pytest.fixture(scope="session")
 def static_reference() -> dict:
-    """MediaPipe 0.10.21 static-mode reference (copied from shared/handdata/reference; see tests/data/README)."""
-    return json.loads((DATA / "reference" / "mediapipe_0.10.21_static.json").read_text())
+    """MediaPipe 0.10.21 static-mode reference (oracle_golden.py, model_complexity=1): the file copied from
+    shared/handdata/reference plus the made still's entry (mediapipe_0.10.21_static_made.json)."""
+    ref = json.loads((DATA / "reference" / "mediapipe_0.10.21_static.json").read_text())
+    made = json.loads((DATA / "reference" / "mediapipe_0.10.21_static_made.json").read_text())
+    assert made["settings"] == ref["settings"]
+    return {**ref, "images": ref["images"] + made["images"]}
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,10 @@
 videos, resume, --device cuda fallback.
 
 Expected numbers come from the MediaPipe 0.10.21 references in tests/data/reference (static images:
-../shared/tools/oracle_golden.py; video: ../shared/handdata/reference/*_video.json from
+../shared/tools/oracle_golden.py; video: fingerpose_moves.mediapipe_0.10.21_video.json from
 oracle_video_golden.py) or from the package's own one-image API on the same pixels (for outputs that must
-merely carry those results). Shared media are read in place (symlinked into tmp folders, never copied).
+merely carry those results). Inputs are the committed test media (tests/data/images, tests/data/made,
+tests/data/video), symlinked into tmp folders.
 """
 
 from __future__ import annotations
@@ -19,20 +20,20 @@ import numpy as np
 import pytest
 
 from badfiles import EXPECT_OK, make_bad_files
-from conftest import handdata_path
+from conftest import TEST_VIDEO, handdata_path, video_reference
 from handpose import HandLandmarker
 from handpose.cli import example_image, main
 from handpose.evaluation import compare_hands, summarize
 from handpose.io.sinks import KEYPOINT_NAMES, SKELETON, csv_header
 from handpose.io.sources import ERROR, IMAGE, VIDEO, Item, expand_sources, plan_units
 
-# 0, 1 and 2 hands (MediaPipe static reference), several sizes.
+# 0, 1 and 2 hands (MediaPipe static reference), several sizes; all committed in tests/data.
 SMALL = [
     "fingerpose_nocurl.jpg",
-    "tfjs_hands.jpg",
-    "neg_mps_cat.jpg",
-    "mps_woman_sitting.jpg",
-    "opencv_basketball1.png",
+    "fingerpose_pair.jpg",
+    "neg_skimage_chelsea.png",
+    "fingerpose_halfcurl.jpg",
+    "fingerpose_fullcurl.jpg",
 ]
 
 
@@ -204,7 +205,7 @@ def test_coco_keypoints_file(small_job):
 def test_bad_files_logged_and_good_ones_processed(tmp_path):
     folder = tmp_path / "in"
     make_bad_files(folder, huge=False)
-    link_images(folder, ["tfjs_hands.jpg"])
+    link_images(folder, ["fingerpose_pair.jpg"])
     out = tmp_path / "r.jsonl"
     assert batch(folder, tmp_path / "missing.jpg", "--out", out, "--workers", 1, "--chunk-size", 3) == 1
     errors = read_jsonl(tmp_path / "r.jsonl.errors.jsonl")
@@ -212,7 +213,7 @@ def test_bad_files_logged_and_good_ones_processed(tmp_path):
     assert {Path(e["path"]).name for e in errors} == bad | {"missing.jpg"}
     assert all(set(e) == {"path", "error"} and e["error"] and "\n" not in e["error"] for e in errors)
     rows = {Path(r["image"]).name: r for r in read_jsonl(out)}
-    good = {n for n, ok in EXPECT_OK.items() if ok and n != "huge_10000x10000.png"} | {"tfjs_hands.jpg"}
+    good = {n for n, ok in EXPECT_OK.items() if ok and n != "huge_10000x10000.png"} | {"fingerpose_pair.jpg"}
     assert set(rows) == good
     # RGBA and 16-bit PNGs hold the example photo's pixels: the same hands as the photo itself.
     with HandLandmarker() as lm:
@@ -222,7 +223,7 @@ def test_bad_files_logged_and_good_ones_processed(tmp_path):
         got = rows[name]["hands"]
         assert len(got) == 1
         np.testing.assert_allclose(got[0]["landmarks"], expected[0]["landmarks"], atol=1e-5)
-    assert len(rows["tfjs_hands.jpg"]["hands"]) == 2 and rows["one_pixel.png"]["hands"] == []
+    assert len(rows["fingerpose_pair.jpg"]["hands"]) == 2 and rows["one_pixel.png"]["hands"] == []
 
 
 def test_setup_errors_exit_2(tmp_path, capsys):
@@ -290,8 +291,7 @@ def test_annotated_dir_mirrors_inputs(tmp_path, monkeypatch):
 
 
 def test_video_rows_follow_mediapipe_tracking(tmp_path):
-    video = handdata_path("videos", "mps_hand_reaching.mp4")
-    ref = json.loads(handdata_path("reference", "mps_hand_reaching.mediapipe_0.10.21_video.json").read_text())
+    video, ref = TEST_VIDEO, video_reference()
     out = tmp_path / "r.jsonl"
     assert batch(video, "--out", out, "--workers", 1) == 0
     rows = read_jsonl(out)

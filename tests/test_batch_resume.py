@@ -1,7 +1,8 @@
 """Crash safety of ``handpose batch``: SIGKILL the whole job (parent and workers) midway, rerun with ``--resume``,
 and the final output equals an uninterrupted run's: same rows in the same order, none lost, none duplicated.
 
-Inputs: the 25 shared images (../shared/handdata/images, read in place) symlinked 40 times under distinct names.
+Inputs: the test images (../shared/handdata/images read in place, else the 12 committed in tests/data/images)
+symlinked 40 times under distinct names.
 The expected output is the uninterrupted run of the same command (the property under test is equality).
 """
 
@@ -15,13 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import handdata_path
+from conftest import images_folder
 
 N_FILES = 40
 
 
 def make_inputs(folder: Path) -> list[str]:
-    images = sorted(handdata_path("images").iterdir())
+    images = sorted(p for p in images_folder().iterdir() if p.suffix in (".jpg", ".png"))
     folder.mkdir()
     names = []
     for k in range(N_FILES):

@@ -3,6 +3,7 @@ and the bad-input list of tests/badfiles.py). Expected hand counts come from the
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -228,3 +229,72 @@ def test_bench_compares_with_mediapipe_when_available(capsys):
     ours = next(r for r in rows if r["engine"] == "handpose")
     assert mp["hands"] == ours["hands"] == [1]  # same image, same answer
     assert ours["ratio_vs_mediapipe"] == pytest.approx(ours["mean_ms"] / mp["mean_ms"])
+
+
+# -- help texts and default outputs ---------------------------------------------------------------------------
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    from handpose.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def _option_help(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
+    return parser._get_formatter()._format_action(action)  # the option's block of `--help`, as printed
+
+
+def test_every_option_help_shows_its_default():
+    commands = _subcommands()
+    assert {"detect", "video", "webcam", "batch", "serve", "bench", "convert"} <= set(commands)
+    checked = 0
+    for name, parser in commands.items():
+        for action in parser._actions:
+            flag = isinstance(action.default, bool) or action.nargs == 0  # on/off: off unless given
+            if not action.option_strings or flag or action.required or action.default == argparse.SUPPRESS:
+                continue
+            text = " ".join(_option_help(parser, action).split())
+            if action.default is None:  # nothing by default: the help says so in words
+                assert "default:" in text, f"handpose {name} {action.option_strings[-1]}: {text}"
+            else:
+                assert f"default: {action.default}" in text, (
+                    f"handpose {name} {action.option_strings[-1]}: {text}"
+                )
+            checked += 1
+    assert checked > 50  # every command's options were seen
+
+
+@pytest.mark.parametrize("command", ["detect", "video", "webcam", "batch", "serve", "bench", "convert"])
+def test_help_is_plain_text(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0 and out.startswith(f"usage: handpose {command}")
+    assert "``" not in out and ":func:" not in out and ":mod:" not in out  # no reStructuredText markup
+
+
+def test_default_output_folders_are_git_ignored():
+    gitignore = Path(__file__).resolve().parents[1] / ".gitignore"
+    if not gitignore.is_file():
+        pytest.skip("not run from a source checkout")
+    patterns = set(gitignore.read_text().splitlines())
+    commands = _subcommands()
+    defaults = {
+        commands["detect"].get_default("output_dir"),
+        commands["webcam"].get_default("save_dir"),
+        commands["serve"].get_default("save_dir"),
+    }
+    assert defaults == {"handpose-output", "handpose-captures"}
+    assert {f"{d}/" for d in defaults} <= patterns
+    assert "*.handpose.mp4" in patterns  # `handpose video IN` writes IN.handpose.mp4 here
+
+
+def test_saved_frame_names_sort_in_frame_order():
+    from handpose.cli.webcam import frame_file_name
+
+    frames = [(9, 360), (10, 400), (99, 3960), (100, 4000), (123, 4100), (25000, 1_000_000)]
+    names = [frame_file_name(i, t) for i, t in frames]
+    assert names[4] == "frame-000123-t004100ms.jpg"
+    assert sorted(names) == names and sorted(reversed(names)) == names

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import tflite_path
+from conftest import handdata_path, tflite_path
 from handpose.errors import ModelError
 from handpose.models import (
     MODEL_NAMES,
@@ -35,7 +35,8 @@ cv2 = pytest.importorskip("cv2")
 PALMS = ("palm_detection_full", "palm_detection_lite")
 LANDMARKS = ("hand_landmark_full", "hand_landmark_lite")
 
-PALM_IMAGES = ("fingerpose_nocurl.jpg", "tfjs_hands.jpg", "neg_opencv_fruits.jpg", "mps_thumbs_up.png")
+# Committed test images (tests/data/images, tests/data/made): one hand, two hands, none, a grayscale crowd.
+PALM_IMAGES = ("fingerpose_nocurl.jpg", "fingerpose_pair.jpg", "neg_opencv_fruits.jpg", "opencv_basketball1.png")
 HAND_IMAGES = ("fingerpose_nocurl.jpg", "fingerpose_halfcurl.jpg", "fingerpose_fullcurl.jpg")
 ATOL, RTOL = 1e-4, 2e-5
 
@@ -90,10 +91,10 @@ def center_crop(img: np.ndarray, size: int) -> np.ndarray:
     return (cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA) / 255.0).astype(np.float32)
 
 
-def model_inputs(name: str, handdata: Path) -> list[tuple[str, np.ndarray]]:
+def model_inputs(name: str) -> list[tuple[str, np.ndarray]]:
     if name in PALMS:
-        return [(f, letterbox(read_rgb(handdata / "images" / f), 192)[None]) for f in PALM_IMAGES]
-    crops = [(f, center_crop(read_rgb(handdata / "images" / f), 224)[None]) for f in HAND_IMAGES]
+        return [(f, letterbox(read_rgb(handdata_path("images", f)), 192)[None]) for f in PALM_IMAGES]
+    crops = [(f, center_crop(read_rgb(handdata_path("images", f)), 224)[None]) for f in HAND_IMAGES]
     noise = np.random.default_rng(0).random((1, 224, 224, 3), dtype=np.float32)
     return [*crops, ("noise", noise)]
 
@@ -168,9 +169,9 @@ def test_batch_equals_single(name: str) -> None:
 
 # ---- against the original .tflite --------------------------------------------------------------------------
 @pytest.mark.parametrize("name", MODEL_NAMES)
-def test_matches_tflite(name: str, handdata: Path) -> None:
+def test_matches_tflite(name: str) -> None:
     src = tflite_path(name)
-    for label, x in model_inputs(name, handdata):
+    for label, x in model_inputs(name):
         ref = run_tflite(src, x)
         got = run_onnx(str(model_path(name)), x)
         assert list(got) == sorted(ref)  # same output names (litert lists them in its own order)
@@ -286,7 +287,8 @@ def test_convert_tflite_errors(tmp_path: Path) -> None:
 
 
 def test_cli_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from handpose.models.convert import add_convert_parser, main
+    from handpose.cli.convert import add_parser as add_convert_parser
+    from handpose.cli.convert import main
 
     parser = argparse.ArgumentParser(prog="handpose")
     add_convert_parser(parser.add_subparsers(dest="command"))

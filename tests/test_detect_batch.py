@@ -1,6 +1,7 @@
 """``HandLandmarker.detect_batch``: one palm-model batch and one landmark-model batch give the same hands as
 ``detect`` one image at a time (≤ 1e-5), on the shared images (sizes from 257×257 to 1920×1280; 0, 1 and 2
-hands per image, counts from the MediaPipe 0.10.21 static reference).
+hands per image, counts from the MediaPipe 0.10.21 static reference). Without ../shared/handdata: the 12 committed
+package-sourced images and the made two-hand still (tests/data/made/fingerpose_pair.jpg), 11 sizes.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import handdata_path
+from conftest import find_image
 from handpose import HandLandmarker, RunningMode
 from handpose.io.images import load_image
 
@@ -29,10 +30,9 @@ def _assert_same(single, batched, name):
 
 @pytest.fixture(scope="module")
 def shared_images(static_reference):
-    root = handdata_path("images")
-    names = [rec["file"] for rec in static_reference["images"]]
+    names = [rec["file"] for rec in static_reference["images"] if find_image(rec["file"]) is not None]
     counts = {rec["file"]: len(rec["hands"]) for rec in static_reference["images"]}
-    return names, [load_image(root / n) for n in names], counts
+    return names, [load_image(find_image(n)) for n in names], counts
 
 
 def test_reference_covers_zero_one_and_two_hands(shared_images):
@@ -59,13 +59,13 @@ def test_detect_batch_equals_detect(landmarker_full, shared_images, batch_size):
 def test_detect_batch_mixed_inputs_and_duplicates(landmarker_full, shared_images):
     """Paths and arrays mixed, the same image twice in one batch: each entry gets its own, equal result."""
     names, images, _ = shared_images
-    two = names.index("tfjs_hands.jpg")
-    path = handdata_path("images", names[two])
+    two = names.index("fingerpose_pair.jpg")
+    path = find_image(names[two])
     results = landmarker_full.detect_batch([path, images[two], images[0], str(path)])
     reference = landmarker_full.detect(images[two])
     assert len(reference.hands) == 2
     for r in (results[0], results[1], results[3]):
-        _assert_same(reference, r, "tfjs_hands.jpg")
+        _assert_same(reference, r, "fingerpose_pair.jpg")
     _assert_same(landmarker_full.detect(images[0]), results[2], names[0])
 
 

@@ -2,8 +2,8 @@
 for the module). Expected results: the local engine's on the same files (the property under test is that the
 engines agree); the local engine itself is checked against MediaPipe in test_batch.py.
 
-Inputs: 10 shared images (read in place via symlinks), 2 bad files, a missing path and a 12-frame clip cut
-from ../shared/handdata/videos/mps_hand_reaching.mp4 into the tmp folder.
+Inputs: 10 committed test images (tests/data/images and made/, via symlinks), 2 bad files, a missing path and a
+12-frame clip cut from tests/data/video/fingerpose_moves.avi into the tmp folder.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import handdata_path
+from conftest import TEST_VIDEO, handdata_path
 from handpose.cli import main
 from handpose.io.video import VideoWriter, iter_frames
 
 pytestmark = pytest.mark.slow
 
 IMAGES = [
-    "fingerpose_fullcurl.jpg", "fingerpose_nocurl.jpg", "mps_business_person.png", "mps_two_thumbs_up.jpg",
-    "mps_woman_sitting.jpg", "neg_mps_cat.jpg", "neg_opencv_fruits.jpg", "opencv_basketball1.png",
-    "skimage_astronaut.png", "tfjs_hands.jpg",
+    "fingerpose_fullcurl.jpg", "fingerpose_nocurl.jpg", "fingerpose_halfcurl.jpg", "fingerpose_pair.jpg",
+    "neg_skimage_chelsea.png", "neg_skimage_rocket.jpg", "neg_opencv_fruits.jpg", "opencv_basketball1.png",
+    "skimage_astronaut.png", "neg_opencv_smarties.png",
 ]  # fmt: skip
 
 
@@ -47,8 +47,8 @@ def inputs(tmp_path_factory) -> Path:
         (root / name).symlink_to(handdata_path("images", name))
     (root / "empty.jpg").write_bytes(b"")
     (root / "text.png").write_text("not an image")
-    source = handdata_path("videos", "mps_hand_reaching.mp4")
-    with VideoWriter(root / "clip.mp4", fps=25, size=(640, 360)) as writer:
+    source = TEST_VIDEO
+    with VideoWriter(root / "clip.mp4", fps=25, size=(256, 192)) as writer:
         for frame in iter_frames(source):
             if frame.index >= 12:
                 break

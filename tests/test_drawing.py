@@ -1,11 +1,12 @@
 """Tests of MediaPipe-compatible drawing (handpose.solutions.drawing_utils/_styles) and drawing.annotate.
 
-Where the expected images come from: tests/data/drawing/*.png were drawn by MediaPipe 0.10.21's own
+Where the expected images come from: tests/data/drawing/*.png (except extra_*.png) were drawn by MediaPipe 0.10.21's own
 ``mediapipe.solutions.drawing_utils.draw_landmarks`` (opencv-python 4.11) by
 tests/data/make_drawing_reference.py, run in the reference environment, from MediaPipe Hands landmarks of the
 shared fingerpose_*.jpg and tfjs_hands.jpg photos (handdata/reference/mediapipe_0.10.21_static.json), on gray
-canvases of the photos' sizes; cases.json holds every input. Here the same landmarks are drawn with handpose
-and must match to the pixel (np.array_equal).
+canvases of the photos' sizes; cases.json holds every input. extra_*.png (draw_detection, draw_axis, and
+MediaPipe 1.2.2 Tasks drawing of plain landmark lists) come from tests/data/make_drawing_reference_extra.py.
+Here the same inputs are drawn with handpose and must match to the pixel (np.array_equal).
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from google.protobuf import text_format
 
 from handpose.drawing import HAND_CONNECTIONS_DRAW_ORDER, annotate, style_scale
 from handpose.errors import MissingExtraError
+from handpose.framework.formats import detection_pb2, landmark_pb2
 from handpose.results import HAND_CONNECTIONS, Hand, HandLandmarkerResult
-from handpose.solutions import drawing_styles, drawing_utils
+from handpose.solutions import drawing_styles, drawing_utils, hands_connections
 from handpose.solutions.drawing_utils import DrawingSpec, _normalized_to_pixel_coordinates, draw_landmarks
+from handpose.tasks import NormalizedLandmark as TasksLandmark
 
 DATA = Path(__file__).parent / "data" / "drawing"
 META = json.loads((DATA / "cases.json").read_text())
@@ -327,3 +331,172 @@ def test_annotate_handedness_label_and_odd_landmarks(
 def test_annotate_rejects_bad_images(image: Any, error: type[Exception]) -> None:
     with pytest.raises(error, match="H×W×3"):
         annotate(image, [])
+
+
+# --- draw_detection, draw_axis, Tasks-style lists: pixel parity with MediaPipe 0.10.21 / 1.2.2 ------------------
+# Expected images: tests/data/make_drawing_reference_extra.py (MediaPipe's own drawing code; extra_cases_*.json).
+
+EXTRA_CLASSIC = json.loads((DATA / "extra_cases_classic.json").read_text())
+EXTRA_TASKS = json.loads((DATA / "extra_cases_tasks.json").read_text())
+
+
+@dataclass
+class Connection:  # MediaPipe Tasks' HandLandmarksConnections.Connection: .start, .end
+    start: int
+    end: int
+
+
+@dataclass
+class TasksBox:
+    origin_x: int
+    origin_y: int
+    width: int
+    height: int
+
+
+@dataclass
+class TasksKeypoint:
+    x: float
+    y: float
+
+
+@dataclass
+class TasksDetection:
+    bounding_box: TasksBox
+    keypoints: list[TasksKeypoint] | None = None
+
+
+def _spec(value: dict[str, Any] | None, default: DrawingSpec) -> DrawingSpec:
+    return (
+        default
+        if value is None
+        else DrawingSpec(tuple(value["color"]), value["thickness"], value["circle_radius"])
+    )
+
+
+def _rotation_about_x(degrees: float) -> np.ndarray:
+    r = np.deg2rad(degrees)
+    return np.array([[1.0, 0.0, 0.0], [0.0, np.cos(r), -np.sin(r)], [0.0, np.sin(r), np.cos(r)]])
+
+
+@pytest.mark.parametrize("case", EXTRA_CLASSIC["cases"], ids=[c["name"] for c in EXTRA_CLASSIC["cases"]])
+def test_draw_detection_and_axis_are_pixel_identical_to_mediapipe(case: dict[str, Any]) -> None:
+    canvas = np.full((case["height"], case["width"], 3), EXTRA_CLASSIC["background"], np.uint8)
+    if case["kind"] == "detection":
+        detection = text_format.Parse(case["detection"], detection_pb2.Detection())
+        drawing_utils.draw_detection(
+            canvas,
+            detection,
+            _spec(case["keypoint_spec"], DrawingSpec(color=drawing_utils.RED_COLOR)),
+            _spec(case["bbox_spec"], DrawingSpec()),
+        )
+    else:
+        drawing_utils.draw_axis(
+            canvas,
+            _rotation_about_x(case["degrees"]),
+            np.array(case["translation"]),
+            tuple(case["focal_length"]),
+            tuple(case["principal_point"]),
+            case["axis_length"],
+            DrawingSpec(thickness=case["thickness"]),
+        )
+    np.testing.assert_array_equal(canvas, expected_image(case))
+
+
+def _tasks_hand_connections() -> list[Connection]:
+    groups = [
+        hands_connections.HAND_PALM_CONNECTIONS,
+        hands_connections.HAND_THUMB_CONNECTIONS,
+        hands_connections.HAND_INDEX_FINGER_CONNECTIONS,
+        hands_connections.HAND_MIDDLE_FINGER_CONNECTIONS,
+        hands_connections.HAND_RING_FINGER_CONNECTIONS,
+        hands_connections.HAND_PINKY_FINGER_CONNECTIONS,
+    ]
+    return [Connection(a, b) for group in groups for a, b in group]  # Tasks' list order
+
+
+@pytest.mark.parametrize("case", EXTRA_TASKS["cases"], ids=[c["name"] for c in EXTRA_TASKS["cases"]])
+def test_tasks_style_inputs_are_pixel_identical_to_mediapipe_tasks(case: dict[str, Any]) -> None:
+    canvas = np.full((case["height"], case["width"], 3), EXTRA_TASKS["background"], np.uint8)
+    if case["kind"] == "tasks_landmarks":
+        points = [TasksLandmark(**p) for p in case["landmarks"]]  # a plain list, as result.hand_landmarks[i]
+        styles = (
+            (
+                drawing_styles.get_default_hand_landmarks_style(),
+                drawing_styles.get_default_hand_connections_style(),
+            )
+            if case["styled"]
+            else ()
+        )
+        draw_landmarks(canvas, points, _tasks_hand_connections(), *styles)
+    else:
+        detection = TasksDetection(
+            TasksBox(**case["bounding_box"]), [TasksKeypoint(**k) for k in case["keypoints"]]
+        )
+        drawing_utils.draw_detection(canvas, detection)
+    np.testing.assert_array_equal(canvas, expected_image(case))
+
+
+@pytest.mark.parametrize("case", CASES[:4], ids=[c["name"] for c in CASES[:4]])
+def test_real_protobuf_landmarks_draw_as_mediapipes(case: dict[str, Any]) -> None:
+    canvas = np.full((case["height"], case["width"], 3), case["background"], np.uint8)
+    for hand in case["hands"]:
+        message = landmark_pb2.NormalizedLandmarkList()
+        for point in hand:
+            message.landmark.add(**point)
+        draw_landmarks(
+            canvas,
+            message,
+            HAND_CONNECTIONS if case["connections"] == "HAND_CONNECTIONS" else None,
+            spec_for(case["landmark_spec"], "landmark"),
+            spec_for(case["connection_spec"], "connection"),
+            case["is_drawing_landmarks"],
+        )
+    np.testing.assert_array_equal(canvas, expected_image(case))
+
+
+def test_mediapipes_exceptions() -> None:
+    two_channel = np.zeros((3, 3, 2), np.uint8)
+    with pytest.raises(ValueError, match="three channel bgr"):
+        draw_landmarks(two_channel, landmark_pb2.NormalizedLandmarkList())  # an empty message still checks
+    with pytest.raises(ValueError, match="three channel bgr"):
+        drawing_utils.draw_detection(two_channel, detection_pb2.Detection())
+    with pytest.raises(ValueError, match="three channel bgr"):
+        drawing_utils.draw_axis(two_channel, np.eye(3), np.array([0.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="LocationData must be relative"):
+        global_detection = text_format.Parse("location_data {format: GLOBAL}", detection_pb2.Detection())
+        drawing_utils.draw_detection(np.zeros((3, 3, 3), np.uint8), global_detection)
+    draw_landmarks(two_channel, [])  # Tasks: an empty list returns before the image is looked at
+    with pytest.raises(ValueError, match="Invalid connection from landmark #0 to landmark #3"):
+        draw_landmarks(np.zeros((9, 9, 3), np.uint8), [TasksLandmark(0.5, 0.5)] * 3, [Connection(0, 3)])
+
+
+def test_face_and_pose_styles_say_hands_only() -> None:
+    with pytest.raises(AttributeError, match="Hands only"):
+        drawing_styles.get_default_pose_landmarks_style  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        drawing_styles.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("kind", ["message", "tasks_list"])
+def test_plot_landmarks_draws_points_and_lines(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = [(0.1 * i, 0.5, -0.01 * i) for i in range(21)]
+    if kind == "message":
+        hand: Any = landmark_pb2.NormalizedLandmarkList()
+        for x, y, z in points:
+            hand.landmark.add(x=x, y=y, z=z)
+        hand.landmark[3].visibility = 0.1  # hidden: no dot, no line to it
+    else:
+        hand = [TasksLandmark(x, y, z) for x, y, z in points]
+        hand[3].visibility = 0.1
+    monkeypatch.setattr(plt, "show", lambda: None)
+    plt.close("all")
+    drawing_utils.plot_landmarks(hand, HAND_CONNECTIONS)
+    ax = plt.gcf().axes[0]
+    assert len(ax.collections) == 20  # one scatter per drawn landmark
+    assert len(ax.lines) == len([c for c in HAND_CONNECTIONS if 3 not in c])
+    plt.close("all")

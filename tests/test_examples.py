@@ -1,9 +1,9 @@
 """The classic MediaPipe tutorials in examples/ run on handpose with only their import changed.
 
-Each runs in a subprocess through examples/run_headless.py: camera 0 is ../shared/handdata/videos/
-mps_hand_reaching.mp4 (read in place, real decoding), ``cv2.imshow`` frames are saved as PNG. Expected: one
-output image per frame, with hands drawn on every frame (MediaPipe 0.10.21 finds one hand in each of the first
-24 frames of that video: reference/mps_hand_reaching.mediapipe_0.10.21_video.json).
+Each runs in a subprocess through examples/run_headless.py: camera 0 is tests/data/video/fingerpose_moves.avi
+(real decoding), ``cv2.imshow`` frames are saved as PNG. Expected: one output image per frame, with hands drawn on
+every frame (MediaPipe 0.10.21 finds one hand in each of the first 24 frames of that video:
+tests/data/reference/fingerpose_moves.mediapipe_0.10.21_video.json).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import REPO, handdata_path
+from conftest import REPO, TEST_VIDEO, handdata_path, video_reference
 
 EXAMPLES = REPO / "examples"
 FRAMES = 24
@@ -35,7 +35,7 @@ def run_example(script: str, cwd: Path, *args: str) -> subprocess.CompletedProce
 
 
 def video_frames(n: int) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(handdata_path("videos", "mps_hand_reaching.mp4")))
+    cap = cv2.VideoCapture(str(TEST_VIDEO))
     frames = [cap.read()[1] for _ in range(n)]
     cap.release()
     return frames
@@ -43,14 +43,14 @@ def video_frames(n: int) -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def reference_hands() -> list[int]:
-    ref = json.loads(handdata_path("reference", "mps_hand_reaching.mediapipe_0.10.21_video.json").read_text())
+    ref = video_reference()
     counts = [len(f["hands"]) for f in ref["frames"][:FRAMES]]
     assert counts == [1] * FRAMES
     return counts
 
 
 def test_seed_tutorial(tmp_path, reference_hands):
-    video = handdata_path("videos", "mps_hand_reaching.mp4")
+    video = TEST_VIDEO
     run_example("tutorial_seed.py", tmp_path, "--video", str(video), "--max-frames", str(FRAMES))
     outputs = sorted((tmp_path / "Output Images").glob("*.jpg"))
     assert len(outputs) == FRAMES
@@ -67,7 +67,7 @@ def test_seed_tutorial(tmp_path, reference_hands):
 
 
 def test_official_webcam_example(tmp_path, reference_hands):
-    video = handdata_path("videos", "mps_hand_reaching.mp4")
+    video = TEST_VIDEO
     shown_dir = tmp_path / "shown"
     run_example(
         "mediapipe_webcam.py", tmp_path, "--video", str(video), "--max-frames", str(FRAMES),
@@ -87,7 +87,7 @@ def test_official_static_images_example(tmp_path):
     pytest.importorskip("matplotlib", reason="the example plots world landmarks (extra 'plot')")
     files = [
         handdata_path("images", f)
-        for f in ("fingerpose_nocurl.jpg", "neg_opencv_fruits.jpg", "tfjs_hands.jpg")
+        for f in ("fingerpose_nocurl.jpg", "neg_opencv_fruits.jpg", "fingerpose_pair.jpg")
     ]
     outputs = [Path(f"/tmp/annotated_image{i}.png") for i in range(3)]  # the example's own output paths
     for path in outputs:

@@ -14,22 +14,19 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import handdata_path
+from conftest import TEST_VIDEO
 from handpose import HandLandmarker, HandLandmarkerResult
 from handpose.cli import main
 from handpose.io.video import iter_frames
 from handpose.live import LiveStreamRunner
 
-REACHING = (
-    "videos",
-    "mps_hand_reaching.mp4",
-)  # 640x360, 25 fps, one hand in every frame (MediaPipe reference)
+# TEST_VIDEO: 256x192, 25 fps, 80 frames; one hand in frames 0-39 (MediaPipe 0.10.21 reference)
 
 
 @pytest.fixture(scope="module")
 def frames():
     out = []
-    for index, ts, rgb in iter_frames(handdata_path(*REACHING)):
+    for index, ts, rgb in iter_frames(TEST_VIDEO):
         if index >= 30:
             break
         out.append((ts, rgb))
@@ -66,9 +63,9 @@ def test_live_stream_newest_frame_wins_and_drops_are_counted(frames):
     assert got == sorted(got) and set(got) <= set(submitted)
     assert got[-1] == submitted[-1]  # the newest frame is never dropped
     for ts, result, rgb in collector.items:
-        assert result.timestamp_ms == ts and (result.width, result.height) == (640, 360)
+        assert result.timestamp_ms == ts and (result.width, result.height) == (256, 192)
         np.testing.assert_array_equal(rgb, dict(frames)[ts])  # the frame the result belongs to (a copy)
-        assert len(result.hands) == 1  # MediaPipe 0.10.21 reference: one hand in every frame of this video
+        assert len(result.hands) == 1  # MediaPipe 0.10.21 reference: one hand in each of these frames
 
 
 def test_live_stream_results_equal_video_mode_when_nothing_is_dropped(frames):
@@ -134,7 +131,7 @@ def test_runner_close_finishes_pending_frame_and_rejects_new_ones():
 
 
 def test_webcam_headless_from_a_file(tmp_path, capsys):
-    src = handdata_path(*REACHING)
+    src = TEST_VIDEO
     jsonl, shots = tmp_path / "live.jsonl", tmp_path / "shots"
     code = main(
         [
@@ -153,17 +150,14 @@ def test_webcam_headless_from_a_file(tmp_path, capsys):
     indices = [r["frame"] for r in records]
     assert indices == sorted(set(indices)) and indices[-1] == 14  # the last frame is always processed
     assert [r["timestamp_ms"] for r in records] == [40 * i for i in indices]
-    assert all(len(r["hands"]) == 1 for r in records)  # MediaPipe reference: one hand in every frame
-    saved = list(shots.glob("*.jpg"))
-    assert len(saved) == processed
-    assert all(
-        re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jpg", p.name)
-        for p in saved
-    )
+    assert all(len(r["hands"]) == 1 for r in records)  # MediaPipe reference: one hand in frames 0-39
+    # --save-frames: one file per processed frame, named by frame index and timestamp, sorting in frame order
+    saved = sorted(p.name for p in shots.glob("*.jpg"))
+    assert saved == [f"frame-{r['frame']:06d}-t{r['timestamp_ms']:06d}ms.jpg" for r in records]
 
 
 def test_webcam_mirror_flips_hands(tmp_path, capsys):
-    src = handdata_path(*REACHING)
+    src = TEST_VIDEO
     runs = {}
     for mirror in (False, True):
         jsonl = tmp_path / f"m{mirror}.jsonl"
@@ -172,8 +166,11 @@ def test_webcam_mirror_flips_hands(tmp_path, capsys):
         runs[mirror] = json.loads(jsonl.read_text().splitlines()[0])["hands"][0]
     capsys.readouterr()
     plain, mirrored = np.array(runs[False]["landmarks"]), np.array(runs[True]["landmarks"])
-    np.testing.assert_allclose(mirrored[:, 0], 1.0 - plain[:, 0], atol=0.02)  # x mirrored, y unchanged
-    np.testing.assert_allclose(mirrored[:, 1], plain[:, 1], atol=0.02)
+    # x mirrored, y unchanged, up to the models' own asymmetry: within 5 % of the hand's size (the hand fills
+    # most of this small frame: its extent is ~0.7 of the frame height).
+    atol = 0.05 * float(np.ptp(plain[:, :2], axis=0).max())
+    np.testing.assert_allclose(mirrored[:, 0], 1.0 - plain[:, 0], atol=atol)
+    np.testing.assert_allclose(mirrored[:, 1], plain[:, 1], atol=atol)
 
 
 def test_webcam_missing_camera_is_one_line(capsys):
@@ -199,7 +196,7 @@ def test_webcam_ctrl_c_is_a_normal_stop_that_keeps_outputs(tmp_path):
     import sys
     import time
 
-    src = handdata_path(*REACHING)
+    src = TEST_VIDEO
     jsonl = tmp_path / "live.jsonl"
     cmd = [
         sys.executable,
@@ -226,7 +223,7 @@ def test_webcam_ctrl_c_is_a_normal_stop_that_keeps_outputs(tmp_path):
     records = [json.loads(line) for line in jsonl.read_text().splitlines()]
     m = re.search(r"(\d+) frames read, (\d+) processed", out)
     assert m and len(records) == int(m.group(2)) >= 1
-    assert int(m.group(1)) < 202  # stopped before the end of the file
+    assert int(m.group(1)) < 80  # stopped before the end of the file
 
 
 def test_live_stats_counters_are_public(frames):

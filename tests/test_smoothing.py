@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import handdata_path
+from conftest import TEST_VIDEO, handdata_path
 from handpose import Hand, HandLandmarker, HandLandmarkerResult
 from handpose.io.video import iter_frames
 from handpose.smoothing import HandSmoother, OneEuro, OneEuroArray, match_tracks
@@ -187,7 +187,7 @@ def test_smoothing_halves_jitter_when_still_and_stays_close_when_moving():
 
 def test_smoothing_option_in_video_mode_equals_offline_smoother():
     frames = []
-    for index, ts, rgb in iter_frames(handdata_path("videos", "mps_hand_reaching.mp4")):
+    for index, ts, rgb in iter_frames(TEST_VIDEO):  # one hand in frames 0-39
         if index >= 5:
             break
         frames.append((ts, rgb))

@@ -10,18 +10,25 @@ max <= 3%, handedness equal, world landmarks within 5 mm (mean absolute error pe
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 
 import cv2
 import numpy as np
 import pytest
+from google.protobuf import json_format, text_format
 
 import handpose as mp
 from conftest import DATA, handdata_path
 from handpose import results as core_results
 from handpose.evaluation import compare_hands, summarize
+from handpose.framework.formats import classification_pb2, landmark_pb2
 from handpose.solutions import drawing_utils
 from handpose.solutions import hands as mp_hands
+
+# MediaPipe 0.10.21's own result messages for tfjs_hands.jpg (tests/data/make_message_reference.py).
+MESSAGES = json.loads((DATA / "reference" / "mediapipe_0.10.21_messages.json").read_text())["hands"]
 
 
 def outputs_to_dicts(res: mp_hands.SolutionOutputs) -> list[dict]:
@@ -183,7 +190,49 @@ def test_result_objects_look_like_mediapipes_protobufs(static_hands, static_refe
     assert str(hand).startswith("landmark {\n  x: ")
     assert str(hand).count("landmark {") == 21
     assert str(cls).startswith("classification {\n  index: ") and f'label: "{c.label}"' in str(cls)
-    assert hand.to_numpy().shape == (21, 3)
+    assert isinstance(hand, landmark_pb2.NormalizedLandmarkList)
+    assert isinstance(world, landmark_pb2.LandmarkList)
+    assert isinstance(cls, classification_pb2.ClassificationList)
+
+
+NUMBER = re.compile(r"-?\d+(\.\d+)?(e[-+]?\d+)?")
+
+
+def test_results_are_mediapipes_messages(static_hands):
+    """Same photo, same settings as MediaPipe's reference run: same fields, same message types, same text and
+    JSON layout; the numbers agree within the parity bounds (0.5% of the image here); each side's bytes parse
+    with the other's classes."""
+    rgb = read_rgb(handdata_path("images", MESSAGES["image"]))
+    res = static_hands.process(rgb)
+    assert list(res._fields) == MESSAGES["result_fields"]
+    assert [type(getattr(res, f)).__name__ for f in res._fields] == MESSAGES["list_types"]
+    assert len(res.multi_hand_landmarks) == len(MESSAGES["hands"])
+    for index, expected in enumerate(MESSAGES["hands"]):
+        for field, type_name in zip(res._fields, expected["types"], strict=True):
+            ours, ref = getattr(res, field)[index], expected[field]
+            assert type(ours).__name__ == type_name
+            theirs = type(ours).FromString(base64.b64decode(ref["bytes_b64"]))
+            assert [f.name for f, _ in ours.ListFields()] == ref["fields"]
+            assert NUMBER.sub("#", str(ours)) == NUMBER.sub("#", ref["text"])
+            assert NUMBER.sub("#", json_format.MessageToJson(ours)) == NUMBER.sub("#", ref["json"])
+            assert text_format.Parse(ref["text"], type(ours)()) == theirs
+            assert type(ours).FromString(ours.SerializeToString()) == ours
+            assert json_format.ParseDict(json_format.MessageToDict(ours), type(ours)()) == ours
+            if field == "multi_handedness":
+                ours_c, ref_c = ours.classification[0], theirs.classification[0]
+                assert (ours_c.index, ours_c.label) == (ref_c.index, ref_c.label)
+                assert ours_c.score == pytest.approx(ref_c.score, abs=0.02)
+            else:
+                ours_xyz = np.array([[p.x, p.y, p.z] for p in ours.landmark])
+                ref_xyz = np.array([[p.x, p.y, p.z] for p in theirs.landmark])
+                # 0.005: a fraction of the image for landmarks, metres (5 mm) for world landmarks
+                np.testing.assert_allclose(ours_xyz[:, :2], ref_xyz[:, :2], atol=0.005)
+                assert not any(p.HasField("visibility") or p.HasField("presence") for p in ours.landmark)
+
+
+def test_no_hand_fields_are_none_as_mediapipes(static_hands):
+    res = static_hands.process(np.full((100, 100, 3), 255, np.uint8))
+    assert dict(zip(res._fields, res, strict=True)) == MESSAGES["blank_fields"]
 
 
 def test_landmark_lists_can_be_built_like_protobufs():

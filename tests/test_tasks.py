@@ -5,8 +5,9 @@ Where expected values come from:
   (``mediapipe.tasks.python.vision``, IMAGE mode, num_hands=2) on the shared images with a bundle of the wheel's
   full models, made by tests/data/reference/tasks_oracle.py. It gives the Tasks handedness labels/indices.
 - tests/data/reference/mediapipe_0.10.21_static.json and the shared *_video.json: MediaPipe 0.10.21 legacy
-  solution (the numbers handpose reproduces; the Tasks graph's landmarks differ from them by a median 2.5% of
-  the hand size on these images, see docs/compat.md).
+  solution (the numbers handpose.HandLandmarker reproduces; handpose.tasks runs the Tasks graph, whose
+  landmarks differ from them by a median 2.5% of the hand size on these images, see docs/compat.md and
+  tests/test_tasks_parity.py for the Tasks numbers).
 - Bundle tests build a ``.task`` zip from the original 0.10.21 .tflite files (found like tests/test_convert.py
   does; skipped when absent) and compare with handpose's built-in full models.
 """
@@ -104,16 +105,15 @@ def test_tasks_handedness_equals_mediapipe_tasks(image_landmarker):
                 expected["display_name"],
                 expected["index"],
             ), image["file"]
-            assert (
-                0.5 <= cat.score <= 1.0
-            )  # scores differ: the Tasks graph crops the hand slightly differently
-            # handpose.tasks runs the legacy graph's numerics; MediaPipe Tasks' own graph lands within a few %.
-            assert m.rel_error < 0.2
+            assert abs(cat.score - expected["score"]) < 0.05
+            assert m.rel_error <= 0.03  # handpose.tasks runs MediaPipe Tasks' graph (test_tasks_parity.py)
             compared += 1
     assert compared == 13
 
 
 def test_tasks_labels_are_the_legacy_labels_swapped(image_landmarker):
+    """Same hands as the legacy API, labels swapped, same class index; landmarks differ by the Tasks graph's
+    crop (its palm ROI starts 26.6 degrees off, see handpose.graphs) by a few % of the hand size."""
     rgb = cv2.cvtColor(cv2.imread(str(handdata_path("images", "mps_woman_sitting.jpg"))), cv2.COLOR_BGR2RGB)
     tasks_result = image_landmarker.detect(rgb)
     with legacy.Hands(static_image_mode=True) as hands:
@@ -127,10 +127,11 @@ def test_tasks_labels_are_the_legacy_labels_swapped(image_landmarker):
         strict=True,
     ):
         c = cls.classification[0]
-        assert (
-            cats[0].category_name == SWAP[c.label] and cats[0].index == c.index and cats[0].score == c.score
-        )
-        assert [(p.x, p.y, p.z) for p in lms] == [(p.x, p.y, p.z) for p in legacy_lms.landmark]
+        assert cats[0].category_name == SWAP[c.label] and cats[0].index == c.index
+        ours = np.array([(p.x, p.y) for p in lms]) * (rgb.shape[1], rgb.shape[0])
+        theirs = np.array([(p.x, p.y) for p in legacy_lms.landmark]) * (rgb.shape[1], rgb.shape[0])
+        size = np.hypot(*(theirs.max(axis=0) - theirs.min(axis=0)))
+        assert 0 < np.linalg.norm(ours - theirs, axis=1).mean() / size < 0.15
 
 
 # -- bundles ----------------------------------------------------------------------------------------------------
@@ -230,9 +231,12 @@ def test_video_mode_tracks_like_mediapipe():
         with pytest.raises(ValueError, match="not initialized with the image mode"):
             lm.detect(np.zeros((8, 8, 3), np.uint8))
     cap.release()
-    summary = summarize(per_frame)
-    assert summary.matched == 20 and summary.handedness_equal == 20
+    # Tasks' first palm ROI is rotated differently from the legacy graph's (handpose.graphs); once tracking
+    # takes over, both graphs compute the ROI from landmarks alike and converge on the legacy numbers.
+    summary = summarize(per_frame[3:])
+    assert summary.matched == 17 and summary.handedness_equal == 17
     assert summary.max_rel_error <= 0.03, summary.as_text()
+    assert summarize(per_frame[:1]).max_rel_error > summary.median_rel_error
 
 
 def test_live_stream_delivers_results_to_the_callback():

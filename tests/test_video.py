@@ -1,9 +1,9 @@
 """Video reading and writing (real FFmpeg decoding through OpenCV), bad video inputs, VIDEO-mode misuse, and the
 ``handpose video`` command end to end.
 
-Real videos are read in place from ../shared/handdata/videos (never copied into the repo). Facts about them used
-here were read from the files themselves (container frame count, 25 fps, size) and match
-../shared/handdata/ATTRIBUTION.md and the MediaPipe 0.10.21 reference JSON headers.
+The real video is the committed tests/data/video/fingerpose_moves.avi (tests/data/make_test_video.py: 256x192,
+25 fps, 80 frames, lossless FFV1 in AVI; hands per frame from its MediaPipe 0.10.21 reference). The shared videos
+(../shared/handdata/videos, never copied into the repo) are read in place for the MP4 truncation case only.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import handdata_path
+from conftest import TEST_VIDEO, handdata_path
 from handpose import HandLandmarker, VideoReadError
 from handpose.cli import main
 from handpose.errors import HandposeError
 from handpose.io.video import VideoReader, VideoWriter, iter_frames, parse_camera
 
 REACHING = ("videos", "mps_hand_reaching.mp4")  # 640x360, 25 fps, 202 frames, moov box before mdat
-ASL = ("videos", "tfjs_asl_hand_25fps.mp4")  # 620x1080, 25 fps, 325 frames, moov box after mdat
 
 
 # -- helpers that make real (small) video files ------------------------------------------------------------
@@ -92,14 +91,14 @@ def no_temp_files(folder: Path) -> bool:
 
 
 def test_reader_real_video_frames_timestamps_and_colour():
-    path = handdata_path(*REACHING)
+    path = TEST_VIDEO
     with VideoReader(path) as video:
-        assert (video.width, video.height, video.fps, video.frame_count) == (640, 360, 25.0, 202)
+        assert (video.width, video.height, video.fps, video.frame_count) == (256, 192, 25.0, 80)
         frames = list(video)
-    assert [f.index for f in frames] == list(range(202))
-    assert [f.timestamp_ms for f in frames] == [40 * i for i in range(202)]
+    assert [f.index for f in frames] == list(range(80))
+    assert [f.timestamp_ms for f in frames] == [40 * i for i in range(80)]
     first = frames[0].rgb
-    assert first.shape == (360, 640, 3) and first.dtype == np.uint8 and first.flags.c_contiguous
+    assert first.shape == (192, 256, 3) and first.dtype == np.uint8 and first.flags.c_contiguous
     ok, bgr = cv2.VideoCapture(str(path)).read()
     assert ok and np.array_equal(first, bgr[:, :, ::-1])  # RGB, decoded as MediaPipe's reference script does
 
@@ -118,9 +117,10 @@ def test_reader_iterates_once(tmp_path):
             list(video)
 
 
-def _truncated(tmp_path: Path, parts: tuple[str, str]) -> Path:
-    data = handdata_path(*parts).read_bytes()
-    out = tmp_path / f"trunc_{parts[1]}"
+def _truncated(tmp_path: Path, parts: tuple[str, str] | Path) -> Path:
+    src = parts if isinstance(parts, Path) else handdata_path(*parts)
+    data = src.read_bytes()
+    out = tmp_path / f"trunc_{src.name}"
     out.write_bytes(data[: int(len(data) * 0.3)])  # first 30% of a real MP4, in tmp only
     return out
 
@@ -143,7 +143,8 @@ BAD_VIDEOS = {
     "zero-frames-mp4": (lambda d: write_video(d / "zero.mp4", 0), "not a video"),
     "zero-frames-avi": (lambda d: write_video(d / "zero.avi", 0, fourcc="MJPG"), "no video frame"),
     "truncated-moov-first": (lambda d: _truncated(d, REACHING), "truncated or corrupt: decoded 52 of 202"),
-    "truncated-moov-last": (lambda d: _truncated(d, ASL), "not a video"),
+    "truncated-moov-last": (lambda d: _truncated(d, write_video(d / "w.mp4", 30)), "not a video"),
+    "truncated-avi": (lambda d: _truncated(d, TEST_VIDEO), "truncated or corrupt: decoded 25 of 80"),
 }
 
 
@@ -242,7 +243,7 @@ def test_mode_misuse_names_the_mode(video_landmarker, landmarker_lite):
 
 
 def test_cli_video_writes_annotated_video_and_jsonl(tmp_path, capsys):
-    src = handdata_path(*REACHING)
+    src = TEST_VIDEO
     out, jsonl = tmp_path / "out.mp4", tmp_path / "out.jsonl"
     code = main(
         ["video", str(src), "-o", str(out), "--jsonl", str(jsonl), "--max-frames", "20", "--model", "lite"]
@@ -251,7 +252,7 @@ def test_cli_video_writes_annotated_video_and_jsonl(tmp_path, capsys):
     assert code == 0, captured.err
     assert f"-> {out}, {jsonl}" in captured.out
     with VideoReader(out) as video:
-        assert (video.width, video.height, video.fps) == (640, 360, 25.0)
+        assert (video.width, video.height, video.fps) == (256, 192, 25.0)
         assert sum(1 for _ in video) == 20
     records = [json.loads(line) for line in jsonl.read_text().splitlines()]
     assert [r["frame"] for r in records] == list(range(20))
@@ -269,7 +270,7 @@ def test_cli_video_writes_annotated_video_and_jsonl(tmp_path, capsys):
 
 
 def test_cli_video_smooth_changes_landmarks_but_not_counts(tmp_path, capsys):
-    src = handdata_path(*REACHING)
+    src = TEST_VIDEO
     runs = {}
     for flag in ([], ["--smooth"]):
         jsonl = tmp_path / f"run{len(flag)}.jsonl"
@@ -293,7 +294,7 @@ def test_cli_video_smooth_changes_landmarks_but_not_counts(tmp_path, capsys):
     assert raw[-1]["hands"][0]["landmarks"] != smooth[-1]["hands"][0]["landmarks"]
 
 
-@pytest.mark.parametrize("case", ["missing", "zero-byte", "text", "truncated-moov-first"])
+@pytest.mark.parametrize("case", ["missing", "zero-byte", "text", "truncated-avi"])
 def test_cli_video_bad_input_one_line_no_output(tmp_path, capsys, case):
     make, reason = BAD_VIDEOS[case]
     src = make(tmp_path)
@@ -319,8 +320,21 @@ def test_cli_video_bad_input_one_line_no_output(tmp_path, capsys, case):
     assert list(outdir.iterdir()) == []  # nothing written, no temporary file left
 
 
+def long_clip(folder: Path, repeats: int = 4) -> Path:
+    """TEST_VIDEO's frames ``repeats`` times over (MJPG .avi, 320 frames): long enough to interrupt midway."""
+    frames = [cv2.cvtColor(f.rgb, cv2.COLOR_RGB2BGR) for f in iter_frames(TEST_VIDEO)]
+    path = folder / "long.avi"
+    writer = cv2.VideoWriter(str(path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (256, 192))
+    for frame in frames * repeats:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
 def test_cli_video_interrupted_leaves_no_output(tmp_path):
-    src = handdata_path(*REACHING)
+    src = long_clip(tmp_path)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
     out, jsonl = tmp_path / "o.mp4", tmp_path / "o.jsonl"
     cmd = [sys.executable, "-m", "handpose.cli", "video", str(src), "-o", str(out), "--jsonl", str(jsonl)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -336,7 +350,7 @@ def test_cli_video_interrupted_leaves_no_output(tmp_path):
 
 
 def test_cli_video_needs_some_output(capsys, tmp_path):
-    src = handdata_path(*REACHING)
+    src = TEST_VIDEO
     assert main(["video", str(src), "--no-video"]) == 2
     assert "nothing to write" in capsys.readouterr().err
 
@@ -345,9 +359,9 @@ def test_cli_video_needs_some_output(capsys, tmp_path):
 
 
 def test_video_bench_reports_both_fps_numbers():
-    from handpose.video_bench import format_video_bench, run_video_bench
+    from handpose.bench import format_video_bench, run_video_bench
 
-    result = run_video_bench(handdata_path(*REACHING), "lite", frames=6, threads=1, compare=False)
+    result = run_video_bench(TEST_VIDEO, "lite", frames=6, threads=1, compare=False)
     hp = result["handpose"]
     assert result["frames"] == hp["frames"] == 5 and result["mediapipe"] is None
     assert hp["fps_decode_excluded"] > 0 and hp["fps_decode_included"] > 0
@@ -358,13 +372,12 @@ def test_video_bench_reports_both_fps_numbers():
 
 @pytest.mark.slow
 def test_video_bench_against_mediapipe_when_available():
-    from handpose.bench import find_mediapipe_python
-    from handpose.video_bench import run_video_bench
+    from handpose.bench import find_mediapipe_python, run_video_bench
 
     python = find_mediapipe_python(None)
     if python is None:
         pytest.skip("no interpreter with mediapipe==0.10.21 (set HANDPOSE_MEDIAPIPE_PYTHON)")
-    result = run_video_bench(handdata_path(*REACHING), "full", frames=6, threads=1, mediapipe_python=python)
+    result = run_video_bench(TEST_VIDEO, "full", frames=6, threads=1, mediapipe_python=python)
     assert result["mediapipe"]["engine"] == "mediapipe 0.10.21"
     assert result["mediapipe"]["frames"] == 5 and result["hand_count_agreement"] == 1.0
     assert result["speedup_decode_excluded"] > 0 and result["speedup_decode_included"] > 0
@@ -412,7 +425,7 @@ def test_video_cli_output_identical_with_prefetch(tmp_path, capsys):
     from handpose.cli import main
     from handpose.io.video import iter_frames
 
-    video = handdata_path("videos", "mps_hand_reaching.mp4")
+    video = TEST_VIDEO
     out = tmp_path / "clip.jsonl"
     assert (
         main(

@@ -1,8 +1,9 @@
 """REST and WebSocket API of the web app (FastAPI TestClient, real models, in process).
 
 Expected hands come from :class:`handpose.HandLandmarker` on the same decoded pixels (the web app must add
-nothing and lose nothing); test images are the shared hand images read in place, and images made here from
-them (alpha, grayscale, 16-bit, tiny, huge).
+nothing and lose nothing); test images are the committed ones (tests/data/images, tests/data/made) or, when
+present, all shared hand images read in place, and images made here from them (alpha, grayscale, 16-bit, tiny,
+huge).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import asyncio
 import json
 import re
 import socket
+import uuid
 import warnings
 
 import cv2
 import numpy as np
 import pytest
 
-from conftest import HANDDATA, handdata_path
+from conftest import MADE, handdata_path, images_folder
 
 fastapi = pytest.importorskip("fastapi", reason="the web app needs the [web] extra")
 pytest.importorskip("httpx", reason="TestClient needs httpx")
@@ -30,8 +32,11 @@ from handpose.web.config import WebConfig, is_loopback_host, warn_if_exposed  # 
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`:DeprecationWarning")
 
-NAME_RE = re.compile(r"^[0-9a-f]{32}\.jpg$")
-SHARED_IMAGES = sorted(p.name for p in (HANDDATA / "images").glob("*") if p.suffix in (".jpg", ".png"))
+# The tutorial's capture names: str(uuid.uuid1()) + ".jpg" (8-4-4-4-12 lowercase hex digits, version 1).
+NAME_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.jpg")
+SHARED_IMAGES = sorted(
+    p.name for folder in (images_folder(), MADE) for p in folder.glob("*") if p.suffix in (".jpg", ".png")
+)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +170,7 @@ def test_raw_multipart_and_octet_stream_agree(client, hand_jpeg):
 
 
 def test_model_and_max_hands_parameters(client, landmarker_lite):
-    path = handdata_path("images", "mps_woman_sitting.jpg")  # two hands (MediaPipe reference)
+    path = handdata_path("images", "fingerpose_pair.jpg")  # two hands (MediaPipe reference)
     data = path.read_bytes()
     lite = client.post("/v1/detect?model=lite", content=data).json()
     assert_same_hands(lite["hands"], landmarker_lite.detect(path).to_dict()["hands"])
@@ -354,7 +359,8 @@ def test_capture_saves_annotated_jpeg_and_lists_it(client, hand_jpeg):
     assert r.status_code == 201, r.text
     body = r.json()
     name = body["name"]
-    assert NAME_RE.match(name) and body["url"] == f"/v1/captures/{name}"
+    assert NAME_RE.fullmatch(name) and body["url"] == f"/v1/captures/{name}"
+    assert uuid.UUID(name[:-4]).version == 1 and str(uuid.UUID(name[:-4])) + ".jpg" == name
     assert len(body["hands"]) == 1
     assert not (save_dir.parent / "evil.jpg").exists() and not list(save_dir.glob("evil*"))
     saved = (save_dir / name).read_bytes()
@@ -377,6 +383,13 @@ def test_capture_saves_annotated_jpeg_and_lists_it(client, hand_jpeg):
         "0123456789ABCDEF0123456789ABCDEF.jpg",
         "0123456789abcdef0123456789abcdef.png",
         "0123456789abcdef0123456789abcdef.jpg.",
+        "0123456789abcdef0123456789abcdef.jpg%0A",
+        "01234567-89ab-cdef-0123-456789abcdef.jpg%0A",
+        "01234567-89AB-CDEF-0123-456789ABCDEF.jpg",
+        "0123456789ab-cdef-0123-4567-89abcdef.jpg",
+        "{01234567-89ab-cdef-0123-456789abcdef}.jpg",
+        "01234567-89ab-cdef-0123-456789abcdef",
+        "..%2F01234567-89ab-cdef-0123-456789abcdef.jpg",
         "..",
         "%2E%2E",
     ],
@@ -390,6 +403,26 @@ def test_capture_names_are_validated(client, name):
 def test_missing_capture_is_404(client):
     r = client.get("/v1/captures/0123456789abcdef0123456789abcdef.jpg")
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = client.get("/v1/captures/01234567-89ab-cdef-0123-456789abcdef.jpg")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_gallery_and_get_accept_tutorial_and_older_hex_names(tmp_path, hand_jpeg):
+    """Captures saved by the tutorial's script (str(uuid.uuid1()) + '.jpg') and by older handpose versions
+    (uuid4().hex + '.jpg') in the --save-dir are listed and served; other files there are not."""
+    save_dir = tmp_path / "Output Images"
+    save_dir.mkdir()
+    tutorial = str(uuid.uuid1()) + ".jpg"
+    older = uuid.uuid4().hex + ".jpg"
+    for name in (tutorial, older, "notes.jpg", tutorial.upper(), tutorial + ".bak"):
+        (save_dir / name).write_bytes(hand_jpeg)
+    with TestClient(create_app(WebConfig(save_dir=save_dir))) as c:
+        listed = {x["name"] for x in c.get("/v1/captures").json()["captures"]}
+        assert listed == {tutorial, older}
+        for name in (tutorial, older):
+            r = c.get(f"/v1/captures/{name}")
+            assert r.status_code == 200 and r.content == hand_jpeg
+        assert c.get("/v1/captures/notes.jpg").status_code == 422
 
 
 # -- WebSocket ------------------------------------------------------------------------------------------------

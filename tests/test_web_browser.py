@@ -1,7 +1,7 @@
 """End to end in a real browser: headless Chromium (Debian ``chromium`` + ``chromium-driver``) driven by
-Selenium, its fake camera fed from the first 3 s of ../shared/handdata/videos/mps_hand_reaching.mp4 (one hand in
-every frame per the MediaPipe 0.10.21 video reference) converted to .y4m, against ``handpose serve`` started as a
-real uvicorn server on a free loopback port.
+Selenium, its fake camera fed from the first 1.6 s of tests/data/video/fingerpose_moves.avi (one hand in each of
+those 40 frames per the MediaPipe 0.10.21 video reference) converted to 640x360 .y4m (Chromium loops it), against
+``handpose serve`` started as a real uvicorn server on a free loopback port.
 
 The page must show landmarks over the video, Capture must save an annotated JPEG whose hands are the REST API's
 answer for the frame that was captured, and the gallery must list it. A screenshot is saved under
@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import DATA, handdata_path
+from conftest import DATA, TEST_VIDEO, handdata_path
 
 pytestmark = pytest.mark.slow
 
@@ -40,9 +40,8 @@ def _load_make_y4m():
 
 @pytest.fixture(scope="module")
 def fake_camera(tmp_path_factory) -> Path:
-    video = handdata_path("videos", "mps_hand_reaching.mp4")
     out = tmp_path_factory.mktemp("camera") / "hand.y4m"
-    assert _load_make_y4m().write_y4m(video, out, seconds=3.0, size=(640, 360)) == 75
+    assert _load_make_y4m().write_y4m(TEST_VIDEO, out, seconds=1.6, size=(640, 360)) == 40
     return out
 
 

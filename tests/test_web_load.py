@@ -2,7 +2,7 @@
 
 Short for CI: 8 WebSocket clients for 5 s (the 30 s run with its numbers is ``benchmarks/web_load.py``), then
 50 concurrent REST requests. Asserts correctness only (no errors, every client served, every request answered,
-bounded memory), never speed. Frames: ../shared/handdata/videos/mps_hand_reaching.mp4 (one hand per frame).
+bounded memory), never speed. Frames: the first 25 of tests/data/video/fingerpose_moves.avi (one hand per frame).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from conftest import REPO, handdata_path
+from conftest import REPO, TEST_VIDEO
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("fastapi", reason="the web app needs the [web] extra")
@@ -34,7 +34,7 @@ bench = _load_bench()
 
 @pytest.fixture(scope="module")
 def frames() -> list[bytes]:
-    return bench.load_frames(handdata_path("videos", "mps_hand_reaching.mp4"), count=25)
+    return bench.load_frames(TEST_VIDEO, count=25)
 
 
 @pytest.fixture(scope="module")

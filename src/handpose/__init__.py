@@ -51,13 +51,16 @@ __all__ = [
     "__version__",
 ]
 
-_LAZY_SUBMODULES = ("solutions", "tasks", "gestures", "drawing", "distributed")
+_LAZY_SUBMODULES = ("solutions", "tasks", "gestures", "drawing", "distributed", "framework", "python")
 
 
 def __getattr__(name: str) -> Any:
     # Submodules with optional or heavier imports load on first use: `import handpose as mp; mp.solutions`.
     if name in _LAZY_SUBMODULES:
         return import_module(f".{name}", __name__)
+    # `handpose.install_mediapipe_alias()`: `import mediapipe` gives handpose in this process (mediapipe_alias.py).
+    if name == "install_mediapipe_alias":
+        return import_module(".mediapipe_alias", __name__).install_mediapipe_alias
     if name in ("Image", "ImageFormat"):  # `mp.Image(...)` as in MediaPipe Tasks code
         return getattr(import_module(".tasks", __name__), name)
     raise AttributeError(f"module 'handpose' has no attribute {name!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,10 +11,13 @@ from typing import Any
 
 import numpy as np
 
+from .backends import BACKENDS
 from .geometry import NormRect
+from .graphs import LEGACY, GraphRules
 from .io.images import as_rgb_array, load_image
 from .pipeline import MODELS, FrameOutput, HandPipeline
 from .results import HandLandmarkerResult
+from .runtime import thread_plan
 
 ImageInput = np.ndarray | str | Path
 
@@ -33,8 +35,11 @@ class HandLandmarkerOptions:
     """Options of :class:`HandLandmarker`.
 
     ``min_presence_confidence`` is the hand-presence threshold of the landmark model (the legacy
-    ``mediapipe.solutions.hands`` API calls it ``min_tracking_confidence``). ``threads`` 0 lets ONNX Runtime
-    use every core. ``device`` is 'cpu', 'cuda' or 'auto'; explicit ONNX Runtime ``providers`` win over it.
+    ``mediapipe.solutions.hands`` API calls it ``min_tracking_confidence``). ``threads``: cores to keep busy at
+    most, 0: every core (the rule: :func:`handpose.runtime.thread_plan`). ``device`` is 'cpu', 'cuda' or
+    'auto'; explicit ONNX Runtime ``providers`` win over it.
+    ``palm_interval`` N (VIDEO / LIVE_STREAM, opt-in): while at least one hand is tracked, the palm detector
+    runs at most every N frames (a new hand can take up to N frames to be found); None or 1: as MediaPipe.
     """
 
     model: str = "full"
@@ -51,6 +56,12 @@ class HandLandmarkerOptions:
     # Explicit ONNX files instead of the bundled `model` variant (handpose.tasks loads .task bundles so).
     palm_model_path: str | Path | None = None
     landmark_model_path: str | Path | None = None
+    # Which MediaPipe hand graph to reproduce: None = the legacy solution's (handpose.graphs.LEGACY);
+    # handpose.tasks passes handpose.graphs.tasks_rules(...) to get MediaPipe Tasks' numbers.
+    rules: GraphRules | None = None
+    palm_interval: int | None = None
+    # Inference backend: "onnxruntime" (CPU/CUDA) or "litert" (CPU, original .tflite files; handpose.backends).
+    backend: str = "onnxruntime"
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -61,6 +72,13 @@ class HandLandmarkerOptions:
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        interval = self.palm_interval
+        if interval is not None and (
+            not isinstance(interval, int) or isinstance(interval, bool) or interval < 1
+        ):
+            raise ValueError(f"palm_interval must be None or an integer >= 1, got {interval!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         self.running_mode = RunningMode(self.running_mode)
         if self.running_mode is RunningMode.LIVE_STREAM and self.result_callback is None:
             raise ValueError("LIVE_STREAM mode needs a result_callback")
@@ -69,13 +87,9 @@ class HandLandmarkerOptions:
 
 
 def tracking_threads(threads: int) -> int:
-    """ONNX Runtime threads per model in VIDEO / LIVE_STREAM mode: ``threads`` if set, else half the cores.
-
-    Tracking runs the palm detector and the landmark model of the tracked hands at the same time
-    (pipeline.process_batch), so giving each model every core would make them compete (on 2 cores that halves
-    the frame rate; benchmarks/README.md).
-    """
-    return threads if threads > 0 else max(1, (os.cpu_count() or 2) // 2)
+    """The core budget for ``threads`` (0: every core). Kept for older callers: tracking now follows the same
+    rule as IMAGE mode (:func:`handpose.runtime.thread_plan`)."""
+    return thread_plan(threads).budget
 
 
 def to_rgb(image: ImageInput) -> np.ndarray:
@@ -97,17 +111,23 @@ class HandLandmarker:
             raise TypeError("pass either an options object or keyword options, not both")
         self.options = options if options is not None else HandLandmarkerOptions(**kwargs)
         o = self.options
-        threads = o.threads if o.running_mode is RunningMode.IMAGE else tracking_threads(o.threads)
+        # One thread rule for every mode (runtime.thread_plan). With a palm interval the palm model rarely runs,
+        # so the landmark model gets the whole budget.
+        interval = o.running_mode is not RunningMode.IMAGE and (o.palm_interval or 1) > 1
         self._pipeline = HandPipeline(
             o.model,
-            threads=threads,
+            threads=o.threads,
+            landmark_threads=thread_plan(o.threads).budget if interval else None,
             device=o.device,
             providers=o.providers,
             palm_model_path=o.palm_model_path,
             landmark_model_path=o.landmark_model_path,
+            rules=o.rules or LEGACY,
+            backend=o.backend,
         )
         self._lock = threading.Lock()
         self._tracked: list[NormRect] = []
+        self._since_palm = 0  # frames since the palm detector last ran (palm_interval)
         self._last_timestamp: int | None = None
         self._closed = False
         self._smoother = None
@@ -206,7 +226,11 @@ class HandLandmarker:
                     f"timestamps must increase: got {timestamp_ms} ms after {self._last_timestamp} ms"
                 )
             self._last_timestamp = timestamp_ms
-            out = self._pipeline.process_batch([rgb], **self._kw(), tracked=[self._tracked])[0]
+            allowed = self._since_palm + 1 >= (self.options.palm_interval or 1)
+            out = self._pipeline.process_batch(
+                [rgb], **self._kw(), tracked=[self._tracked], palm_allowed=[allowed]
+            )[0]
+            self._since_palm = 0 if out.palm_detector_ran else self._since_palm + 1
             self._tracked = out.next_rects
             result = self._result(out, rgb, timestamp_ms)
             if self._smoother is not None:
@@ -217,6 +241,7 @@ class HandLandmarker:
         """Forget tracked hands and the last timestamp (start a new video)."""
         with self._lock:
             self._tracked = []
+            self._since_palm = 0
             self._last_timestamp = None
             if self._smoother is not None:
                 self._smoother.reset()

@@ -84,16 +84,24 @@ def transform_rect(
     )
 
 
-def palm_to_rect(box: np.ndarray, keypoints: np.ndarray, image_width: int, image_height: int) -> NormRect:
+def palm_to_rect(
+    box: np.ndarray,
+    keypoints: np.ndarray,
+    image_width: int,
+    image_height: int,
+    *,
+    target_angle: float = C.TARGET_ANGLE,
+) -> NormRect:
     """Palm detection → hand ROI (DetectionsToRectsCalculator + RectTransformationCalculator).
 
-    ``box``: (x_min, y_min, x_max, y_max) normalized; ``keypoints``: (7, 2) normalized x, y.
+    ``box``: (x_min, y_min, x_max, y_max) normalized; ``keypoints``: (7, 2) normalized x, y. ``target_angle``
+    (radians): π/2 in the legacy graph, 90 in the Tasks graph (see :mod:`handpose.graphs`).
     """
     x0 = keypoints[C.PALM_ROTATION_START_KEYPOINT, 0] * image_width
     y0 = keypoints[C.PALM_ROTATION_START_KEYPOINT, 1] * image_height
     x1 = keypoints[C.PALM_ROTATION_END_KEYPOINT, 0] * image_width
     y1 = keypoints[C.PALM_ROTATION_END_KEYPOINT, 1] * image_height
-    rotation = normalize_radians(C.TARGET_ANGLE - math.atan2(-(y1 - y0), x1 - x0))
+    rotation = normalize_radians(target_angle - math.atan2(-(y1 - y0), x1 - x0))
     w, h = float(box[2] - box[0]), float(box[3] - box[1])
     raw = NormRect(float(box[0]) + w / 2, float(box[1]) + h / 2, w, h, rotation)
     return transform_rect(raw, image_width, image_height, scale=C.PALM_ROI_SCALE, shift_y=C.PALM_ROI_SHIFT_Y)
@@ -181,8 +189,10 @@ def crop_roi(
     out_size: int,
     *,
     border: int,
+    keep_aspect_ratio: bool = True,
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Crop a rotated ROI of an RGB uint8 image into an out_size² uint8 tensor, keeping the aspect ratio.
+    """Crop a rotated ROI of an RGB uint8 image into an out_size² uint8 tensor, keeping the aspect ratio
+    (letterbox) unless ``keep_aspect_ratio`` is False (stretch, zero padding).
 
     ``rect`` None means the whole image (letterbox). Returns the crop (uint8, HxWx3) and the normalized
     letterbox padding (left, top, right, bottom) to remove from outputs.
@@ -191,7 +201,9 @@ def crop_roi(
     if rect is None:
         rect = NormRect(0.5, 0.5, 1.0, 1.0, 0.0)
     cx, cy, w, h, rotation = rect.to_pixels(iw, ih)
-    w, h, padding = pad_rect_to_aspect(cx, cy, w, h, out_size, out_size)
+    padding = (0.0, 0.0, 0.0, 0.0)
+    if keep_aspect_ratio:
+        w, h, padding = pad_rect_to_aspect(cx, cy, w, h, out_size, out_size)
     matrix = crop_matrix(cx, cy, w, h, rotation, out_size, out_size)
     crop = cv2.warpPerspective(
         image, matrix, (out_size, out_size), flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from . import constants as C
+from .backends import load_model
 from .geometry import (
     NormRect,
     associate,
@@ -26,10 +28,10 @@ from .geometry import (
     remove_letterbox,
     rotate_world,
 )
-from .models import model_path
+from .graphs import LEGACY, GraphRules, associate_tasks, duplicate_hands
 from .palm import PalmDetection, detect_palms, palm_input
 from .results import Hand
-from .runtime import OnnxModel, shared_pool_threads
+from .runtime import thread_plan
 
 MODELS = ("full", "lite")
 _SCALE = np.float32(1.0 / 255.0)  # ImageToTensor value range [0, 255] → [0, 1]
@@ -64,22 +66,34 @@ class HandPipeline:
         max_landmark_batch: int = 64,
         palm_model_path: str | Path | None = None,
         landmark_model_path: str | Path | None = None,
+        rules: GraphRules = LEGACY,
+        backend: str = "onnxruntime",
+        landmark_threads: int | None = None,
     ) -> None:
         """``palm_model_path`` / ``landmark_model_path``: explicit ONNX files (e.g. converted from a Tasks
-        ``.task`` bundle by :mod:`handpose.tasks`) used instead of the bundled ``model`` variant's."""
+        ``.task`` bundle by :mod:`handpose.tasks`) used instead of the bundled ``model`` variant's.
+        ``rules``: which MediaPipe graph to reproduce (:data:`handpose.graphs.LEGACY` or
+        :func:`handpose.graphs.tasks_rules`). ``backend``: 'onnxruntime' or 'litert' (:mod:`handpose.backends`;
+        explicit model paths are then .tflite files). ``threads``: cores to use at most (0: all, see
+        :func:`handpose.runtime.thread_plan`); ``landmark_threads`` overrides the landmark model's share."""
         if model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {model!r}")
         self.model = model
-        palm = palm_model_path or model_path(f"palm_detection_{model}")
-        landmark = landmark_model_path or model_path(f"hand_landmark_{model}")
-        palm_threads = threads
-        if threads <= 0 and not shared_pool_threads():
-            # Own, non-spinning pools: the palm model's many small ops are faster on one thread than on two
-            # (benchmarks/README.md); the landmark model gains from every core.
-            palm_threads = 1
-        self.palm_model = OnnxModel(palm, threads=palm_threads, device=device, providers=providers)
-        self.landmark_model = OnnxModel(landmark, threads=threads, device=device, providers=providers)
+        # One rule for the API and every command (runtime.thread_plan): ``threads`` cores at most, the two
+        # models overlapped on two threads when there are two or more, each with half of them.
+        self.plan = thread_plan(threads)
+        run: dict[str, Any] = {"backend": backend, "device": device, "providers": providers}
+        self.palm_model = load_model(
+            f"palm_detection_{model}", palm_model_path, threads=self.plan.per_model, **run
+        )
+        self.landmark_model = load_model(
+            f"hand_landmark_{model}",
+            landmark_model_path,
+            threads=landmark_threads or self.plan.per_model,
+            **run,
+        )
         self.max_landmark_batch = max_landmark_batch
+        self.rules = rules
         self._pool: ThreadPoolExecutor | None = None
 
     def _worker(self) -> ThreadPoolExecutor:
@@ -123,7 +137,14 @@ class HandPipeline:
         for start in range(0, len(jobs), self.max_landmark_batch):
             chunk = jobs[start : start + self.max_landmark_batch]
             crops = [
-                crop_roi(img, rect, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE) for img, rect in chunk
+                crop_roi(
+                    img,
+                    rect,
+                    C.LANDMARK_INPUT_SIZE,
+                    border=cv2.BORDER_REPLICATE,
+                    keep_aspect_ratio=self.rules.landmark_keep_aspect_ratio,
+                )
+                for img, rect in chunk
             ]
             screen, presence, handedness, world = self.landmark_model(to_tensor([c for c, _ in crops]))
             for i, ((_, rect), (_, pad)) in enumerate(zip(chunk, crops, strict=True)):
@@ -157,35 +178,61 @@ class HandPipeline:
         min_detection_confidence: float,
         min_presence_confidence: float,
         tracked: Sequence[Sequence[NormRect] | None] | None = None,
+        palm_allowed: Sequence[bool] | None = None,
+        palms: Sequence[list[PalmDetection]] | None = None,
     ) -> list[FrameOutput]:
         """Process several frames: palm detection batched over the frames that need it, then every ROI of
         every frame through the landmark model as one batch.
 
         ``tracked[i]`` holds frame i's ROIs from the previous frame's landmarks (None: static mode); the palm
-        detector runs on frame i only when it has fewer than ``max_hands`` tracked ROIs.
+        detector runs on frame i only when it has fewer than ``max_hands`` tracked ROIs, and
+        ``palm_allowed[i]`` is not False (the opt-in palm interval; a frame without tracked ROIs always runs it).
+        ``palms``: the palm detections of the frames that need them, when already computed.
+
+        Several independent images (``tracked`` None) with two or more cores: the palm model of image k+1 runs
+        while the landmark model of image k does (:meth:`_overlap_images`); the outputs are the same.
         """
+        conf = {
+            "max_hands": max_hands,
+            "min_detection_confidence": min_detection_confidence,
+            "min_presence_confidence": min_presence_confidence,
+        }
+        if tracked is None and palms is None and self.plan.overlap and len(images) > 1:
+            return self._overlap_images(images, conf)
         tracked = tracked if tracked is not None else [None] * len(images)
-        need = [i for i, t in enumerate(tracked) if t is None or len(t) < max_hands]
+        allowed = palm_allowed if palm_allowed is not None else [True] * len(images)
+        need = [i for i, t in enumerate(tracked) if t is None or not t or (len(t) < max_hands and allowed[i])]
         # Tracked ROIs do not depend on this frame's palm detections: on frames where the palm detector runs,
         # their landmarks are computed on a worker thread at the same time (ONNX Runtime releases the GIL).
         # Association may drop some of them afterwards; the output is the same as without the overlap.
         early_jobs = [(i, images[i], r) for i in need for r in (tracked[i] or [])]
         early = (
             self._worker().submit(self.run_landmarks, [(img, r) for _, img, r in early_jobs])
-            if early_jobs
+            if early_jobs and self.plan.overlap
             else None
         )
-        palms = self.detect_palms(
-            [images[i] for i in need], min_score=min_detection_confidence, max_palms=max_hands
-        )
+        if early is None:
+            early_jobs = []
+        if palms is None:
+            palms = self.detect_palms(
+                [images[i] for i in need], min_score=min_detection_confidence, max_palms=max_hands
+            )
         palms_of = dict(zip(need, palms, strict=True))
         rois_per_frame: list[list[NormRect]] = []
         palm_of_roi: list[list[PalmDetection | None]] = []
         for i, image in enumerate(images):
             h, w = image.shape[:2]
             dets = palms_of.get(i, [])
-            palm_rects = [palm_to_rect(d.box, d.keypoints, w, h) for d in dets]
-            rois = associate(palm_rects, list(tracked[i] or []))
+            palm_rects = [
+                palm_to_rect(d.box, d.keypoints, w, h, target_angle=self.rules.palm_target_angle)
+                for d in dets
+            ]
+            if not self.rules.tasks_association:
+                rois = associate(palm_rects, list(tracked[i] or []))
+            elif tracked[i] is None:  # Tasks IMAGE mode: no association
+                rois = palm_rects
+            else:
+                rois = associate_tasks(tracked[i], palm_rects, self.rules.association_iou)[:max_hands]
             rois_per_frame.append(rois)
             by_rect = {id(r): d for r, d in zip(palm_rects, dets, strict=True)}
             palm_of_roi.append([by_rect.get(id(r)) for r in rois])
@@ -206,7 +253,28 @@ class HandPipeline:
                     continue
                 hands.append(_make_hand(raw, palm))
                 next_rects.append(landmarks_to_rect(raw["landmarks"], w, h))
+            if self.rules.deduplicate and len(hands) > 1:
+                drop = duplicate_hands([hand.landmarks for hand in hands], w, h)
+                hands = [hand for k, hand in enumerate(hands) if k not in drop]
+                next_rects = [r for k, r in enumerate(next_rects) if k not in drop]
             outputs.append(FrameOutput(hands, next_rects, i in palms_of, rois_per_frame[i]))
+        return outputs
+
+    def _overlap_images(self, images: Sequence[np.ndarray], conf: dict[str, Any]) -> list[FrameOutput]:
+        """Independent images, two stages in flight: this thread runs the palm model of image k+1 while the
+        worker runs the landmark model (and the rest) of image k. Both cores work and no thread spins, so the
+        CPU time per image stays that of one thread (benchmarks/README.md)."""
+        outputs: list[FrameOutput] = []
+        pending = None
+        for image in images:
+            palms = self.detect_palms(
+                [image], min_score=conf["min_detection_confidence"], max_palms=conf["max_hands"]
+            )
+            if pending is not None:
+                outputs.extend(pending.result())
+            pending = self._worker().submit(self.process_batch, [image], **conf, palms=palms)
+        if pending is not None:
+            outputs.extend(pending.result())
         return outputs
 
 

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,19 @@ from .errors import HandposeError, ModelError
 log = logging.getLogger(__name__)
 
 DEVICES = ("cpu", "cuda", "auto")
+
+
+_WARNED: set[str] = set()
+_WARNED_LOCK = threading.Lock()
+
+
+def _warn_once(message: str) -> None:
+    """Log ``message`` as a warning the first time only (each model session resolves its providers)."""
+    with _WARNED_LOCK:
+        if message in _WARNED:
+            return
+        _WARNED.add(message)
+    log.warning(message)
 
 
 def resolve_providers(device: str = "cpu", providers: Sequence[str] | None = None) -> list[str]:
@@ -38,65 +52,71 @@ def resolve_providers(device: str = "cpu", providers: Sequence[str] | None = Non
         if "CUDAExecutionProvider" in available:
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         if device == "cuda":
-            log.warning(
+            _warn_once(
                 "CUDA requested but onnxruntime has no CUDAExecutionProvider "
                 "(install 'handpose[gpu]' on a CUDA machine); running on the CPU"
             )
     return ["CPUExecutionProvider"]
 
 
-_SHARED_POOL_THREADS = 0  # size of ONNX Runtime's process-wide intra-op pool; 0: none
-_POOL_LOCK = threading.Lock()
+def available_cores() -> int:
+    """CPU cores this process may use (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How a landmarker uses a budget of cores: ``per_model`` ONNX Runtime threads for each of the palm and
+    landmark models, and whether the two models may run at the same time (``overlap``: the palm model of one
+    image while the landmark model of another image, or of the tracked hands, runs on a second thread)."""
+
+    budget: int
+    per_model: int
+    overlap: bool
+
+
+def thread_plan(threads: int = 0) -> ThreadPlan:
+    """The one thread rule of the API and every command: ``threads`` cores at most (0: every core).
+
+    One core: one thread, the models one after the other. Two or more: the models overlap, each with half the
+    cores. Every pool is per session and does not spin: spinning threads burn a core while they wait, which
+    cost CPU time and, when another process held a core, made the old shared spinning pool 1.5-2.7x slower
+    than MediaPipe (issue 13; benchmarks/README.md has the measurements).
+    """
+    budget = threads if threads > 0 else available_cores()
+    if budget < 2:
+        return ThreadPlan(1, 1, False)
+    return ThreadPlan(budget, max(1, budget // 2), True)
 
 
 def use_shared_thread_pool(threads: int = 0) -> bool:
-    """Opt in to one process-wide ONNX Runtime thread pool (``threads`` 0: every core); True when in use.
-
-    Why: each session's own pool spins its threads for a while after a run, and the palm and landmark sessions
-    run one after the other, so one session's idle spinners steal the cores from the other (up to 3x slower,
-    measured in benchmarks/README.md); without spinning, the palm model's many small ops run slower on two
-    threads than on one. One shared, spinning pool is the fastest. The catch: once it exists, ONNX Runtime
-    requires every later session of the process — handpose's or your own — to use it. So the Python API leaves
-    it off; the ``handpose`` command line turns it on. HANDPOSE_ORT_SHARED_POOL=0 keeps it off.
-    """
-    global _SHARED_POOL_THREADS
-    with _POOL_LOCK:
-        if _SHARED_POOL_THREADS:
-            return True
-        if os.environ.get("HANDPOSE_ORT_SHARED_POOL", "1") == "0":
-            return False
-        size = threads if threads > 0 else (os.cpu_count() or 1)
-        try:
-            from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
-
-            ort_state.set_global_thread_pool_sizes(size, 1)
-        except Exception as exc:  # an onnxruntime without the call
-            log.debug("no shared ONNX Runtime thread pool: %s", exc)
-            return False
-        _SHARED_POOL_THREADS = size
-        return True
+    """Deprecated, does nothing and returns False: handpose no longer uses ONNX Runtime's process-wide
+    spinning pool (see :func:`thread_plan`)."""
+    log.warning("handpose.runtime.use_shared_thread_pool() is deprecated and does nothing (see thread_plan)")
+    return False
 
 
 def shared_pool_threads() -> int:
-    """Size of the shared pool made by :func:`use_shared_thread_pool`, 0 when there is none."""
-    return _SHARED_POOL_THREADS
+    """Deprecated: always 0 (no shared pool; see :func:`thread_plan`)."""
+    return 0
 
 
-def session_options(threads: int, shared: bool):  # type: ignore[no-untyped-def]
-    """ONNX Runtime session options: full graph optimisation, sequential execution, ``threads`` threads."""
+def session_options(threads: int, shared: bool = False):  # type: ignore[no-untyped-def]
+    """ONNX Runtime session options: full graph optimisation, sequential execution, its own pool of
+    ``threads`` threads that do not spin (``shared`` is ignored, kept for callers of older versions)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3
-    if shared:
-        opts.use_per_session_threads = False
-    else:
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        # A session's own spinning pool slows the other session down (see use_shared_thread_pool).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    # Spinning threads keep a core busy between runs (and between the palm and landmark runs): see thread_plan.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return opts
 
 
@@ -117,11 +137,10 @@ class OnnxModel:
         if not self.path.is_file():
             raise ModelError(f"{self.path}: model file not found")
         self.providers = resolve_providers(device, providers)
-        threads = threads if threads > 0 else (os.cpu_count() or 1)
-        shared = _SHARED_POOL_THREADS > 0
+        threads = threads if threads > 0 else available_cores()
         try:
             self.session = ort.InferenceSession(
-                str(self.path), sess_options=session_options(threads, shared), providers=self.providers
+                str(self.path), sess_options=session_options(threads), providers=self.providers
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"{self.path}: cannot load model ({exc})") from exc

@@ -11,19 +11,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
 
 from ..errors import HandposeError
 from ..io.sinks import assemble, format_of
 from ..io.sources import Unit, expand_sources, plan_units
+from ..shutdown import Interrupted, die_with_parent
 from .shards import PartsDir, UnitDone
+from .spec import BatchJob, JobSummary, Progress, available_cores
 from .worker import UnitProcessor, WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -31,110 +29,6 @@ log = logging.getLogger(__name__)
 ENGINES = ("local", "ray")
 # Options that change results: a resumed job must use the same ones as the interrupted job.
 _RESULT_OPTIONS = ("model", "max_hands", "min_detection_confidence", "min_presence_confidence")
-
-
-def available_cores() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-@dataclass
-class BatchJob:
-    """A batch job. ``landmarker`` holds :class:`~handpose.HandLandmarker` keyword options; ``threads`` 0 (or
-    absent) gives each worker ``max(1, cores // workers)`` ONNX Runtime threads."""
-
-    sources: list[str]
-    out: Path
-    coco: Path | None = None
-    annotated_dir: Path | None = None
-    workers: int = 0
-    batch_size: int = 4
-    chunk_size: int = 64
-    resume: bool = False
-    engine: str = "local"
-    ray_address: str | None = None
-    landmarker: dict[str, Any] = field(default_factory=dict)
-    digits: int | None = None
-    progress: bool = False
-    keep_parts: bool = False
-
-    @property
-    def errors_path(self) -> Path:
-        return self.out.with_name(self.out.name + ".errors.jsonl")
-
-
-@dataclass
-class JobSummary:
-    """What a finished job did (counts over the whole output, resumed parts included)."""
-
-    files: int
-    rows: int
-    hands: int
-    errors: int
-    units: int
-    skipped_units: int
-    seconds: float
-    out: Path
-    errors_path: Path | None
-
-
-class Progress:
-    """Files done, files/s and ETA: a tqdm bar when tqdm is installed (extra ``progress``), else a line on
-    stderr every ``interval`` seconds. The total arrives later (counted in a background thread)."""
-
-    def __init__(self, enabled: bool, stream: TextIO | None = None, interval: float = 10.0) -> None:
-        self.enabled = enabled
-        self.stream = stream or sys.stderr
-        self.interval = interval
-        self.done = 0
-        self.total: int | None = None
-        self._start = time.monotonic()
-        self._last = self._start
-        self._bar: Any = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-
-                self._bar = tqdm(
-                    total=None, unit="file", file=self.stream, dynamic_ncols=True, smoothing=0.05
-                )
-            except ImportError:
-                pass
-
-    def set_total(self, total: int) -> None:
-        self.total = total
-        if self._bar is not None:
-            self._bar.total = total
-            self._bar.refresh()
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self._bar is not None:
-            self._bar.update(n)
-        elif self.enabled and time.monotonic() - self._last >= self.interval:
-            self._last = time.monotonic()
-            self.stream.write(self.line() + "\n")
-            self.stream.flush()
-
-    def line(self) -> str:
-        elapsed = max(time.monotonic() - self._start, 1e-9)
-        rate = self.done / elapsed
-        text = (
-            f"handpose batch: {self.done}"
-            + (f"/{self.total}" if self.total else "")
-            + f" files, {rate:.1f} files/s"
-        )
-        if self.total and rate > 0:
-            eta = int((self.total - self.done) / rate)
-            text += f", ETA {eta // 3600}:{eta // 60 % 60:02d}:{eta % 60:02d}"
-        return text
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def _count_in_background(sources: list[str], progress: Progress) -> None:
@@ -198,6 +92,10 @@ def run_job(job: BatchJob) -> JobSummary:
             run_units_on_ray(planned, parts, worker_settings(job, parts, 1), job, progress)
         else:
             _run_local(planned, parts, worker_settings(job, parts, workers), workers, progress)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (handpose.shutdown): workers are stopped
+        raise Interrupted.wrap(
+            exc, f"finished units are kept in {parts.path}; run the same command with --resume to continue"
+        ) from None
     finally:
         progress.close()
     finished = parts.load_done()
@@ -248,8 +146,9 @@ class _Planner:
 _PROCESSOR: UnitProcessor | None = None
 
 
-def _init_worker(settings: WorkerSettings, log_level: int) -> None:
+def _init_worker(settings: WorkerSettings, log_level: int, parent_pid: int) -> None:
     global _PROCESSOR
+    die_with_parent(parent_pid)  # no orphans, even when the parent is killed with SIGKILL
     logging.basicConfig(level=log_level, format="%(name)s: %(message)s")
     _PROCESSOR = UnitProcessor(settings)
 
@@ -280,7 +179,7 @@ def _run_local(
     context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
     level = logging.getLogger().getEffectiveLevel()
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(settings, level)
+        workers, mp_context=context, initializer=_init_worker, initargs=(settings, level, os.getpid())
     ) as pool:
         inflight: set[Future[UnitDone]] = set()
         try:
@@ -295,10 +194,33 @@ def _run_local(
                 for future in finished:
                     finish(future.result())
         except KeyboardInterrupt:
-            pool.shutdown(cancel_futures=True)  # finished units are kept; --resume continues
+            _stop_workers(pool)  # finished units are kept; --resume continues
             raise
         except Exception as exc:
             pool.shutdown(cancel_futures=True)
             raise HandposeError(
                 f"a batch worker failed ({type(exc).__name__}: {exc}); finished units are kept, rerun with --resume"
             ) from exc
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their current units are redone on --resume).
+
+    Workers ignore SIGINT (:func:`~handpose.shutdown.die_with_parent`), so a stop request never depends on
+    which processes the signal reached. ``terminate_workers`` is the executor's own call from Python 3.14;
+    before that, the executor's process table is the only handle on its workers.
+    """
+    pool.shutdown(wait=False, cancel_futures=True)
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=5)

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from ..batch.job import BatchJob, Progress, available_cores
 from ..batch.shards import PartsDir, UnitDone
+from ..batch.spec import BatchJob, Progress, available_cores
 from ..batch.worker import WorkerSettings, count, entries
 from ..io.sinks import error_line
 from ..io.sources import ERROR, Unit

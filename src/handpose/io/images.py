@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from ..errors import HandposeError, ImageReadError, ImageTooLargeError
+from .quiet import quiet_opencv
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,8 @@ def decode_image(
         if size[0] == 0 or size[1] == 0:
             raise ImageReadError(f"{name}: corrupt {fmt} header (size {size[0]}×{size[1]})")
     try:
-        bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+        with quiet_opencv():  # our error below is the one line about this input
+            bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as exc:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
             raise ImageTooLargeError(f"{name}: image too large (more than {opencv_limit} pixels)") from exc

@@ -36,6 +36,8 @@ import cv2  # after the environment variable above
 import numpy as np
 
 from ..errors import HandposeError, VideoReadError
+from .av_encoder import PYAV_CODECS, PyAVEncoder, pyav_encoder_for
+from .quiet import quiet_opencv
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,19 @@ VIDEO_FOURCC: dict[str, str] = {
     ".mkv": "mp4v",
     ".avi": "MJPG",
 }
-"""Output container suffix → FourCC. This OpenCV build's FFmpeg has no H.264 encoder (only a hardware one that
-needs a device), so MP4 files get MPEG-4 Part 2 ('mp4v'), which every player and OpenCV read back."""
+"""Output container suffix → FourCC for OpenCV's writer, used when PyAV is not installed. The opencv-python
+wheels' FFmpeg has no software H.264 encoder, so MP4 files then get MPEG-4 Part 2 ('mp4v'): desktop players and
+OpenCV read it back, browsers do not. With PyAV (extra ``[video]``) MP4 files are H.264 and ``.webm`` is VP9
+(see :mod:`handpose.io.av_encoder`)."""
+
+_notes_given: set[str] = set()
+
+
+def _note_once(message: str) -> None:
+    if message not in _notes_given:
+        _notes_given.add(message)
+        log.warning(message)
+
 
 _TRUNCATION_SLACK = (
     0.02  # share of the container's frame count that may be missing before we call it truncated
@@ -60,17 +73,6 @@ class VideoFrame(NamedTuple):
     index: int
     timestamp_ms: int
     rgb: np.ndarray
-
-
-@contextlib.contextmanager
-def _quiet_opencv() -> Iterator[None]:
-    """Silence OpenCV's own warnings ("can't open camera by index") while we turn them into errors."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    try:
-        yield
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 def parse_camera(value: str | int) -> int | str:
@@ -113,14 +115,14 @@ class VideoReader:
         self.is_camera = isinstance(source, int)
         if self.is_camera:
             self.name = f"camera {source}"
-            with _quiet_opencv():
+            with quiet_opencv():
                 self._cap = cv2.VideoCapture(int(source))  # type: ignore[arg-type]
             if not self._cap.isOpened():
                 raise VideoReadError(f"{self.name}: cannot open (no such camera, or it is in use)")
         else:
             path = check_video_file(source)  # type: ignore[arg-type]
             self.name = str(path)
-            with _quiet_opencv():
+            with quiet_opencv():
                 self._cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
             if not self._cap.isOpened():
                 raise VideoReadError(
@@ -190,6 +192,9 @@ class VideoReader:
         expected = self.frame_count
         if expected is not None and decoded < expected - max(1, int(expected * _TRUNCATION_SLACK)):
             raise VideoReadError(f"{self.name}: truncated or corrupt: decoded {decoded} of {expected} frames")
+
+
+PREFETCH_FRAMES = 2  # frames `handpose video` decodes ahead on a background thread (see prefetch)
 
 
 def iter_frames(source: str | os.PathLike[str] | int, *, prefetch_frames: int = 0) -> Iterator[VideoFrame]:
@@ -263,15 +268,23 @@ class VideoWriter:
     ``with VideoWriter("out.mp4", fps=25, size=(w, h)) as out: out.write(bgr)``. Leaving the block with an
     exception (including KeyboardInterrupt) deletes the temporary file and leaves any existing target as it
     was. Frames must all have the given size.
+
+    ``backend``: "auto" (PyAV when installed and it has an encoder for the suffix: H.264 for .mp4/.m4v/.mov/
+    .mkv, VP9 for .webm; else OpenCV's writer, with a one-time note that mp4v does not play in browsers),
+    "pyav" or "opencv". ``codec`` says what was chosen ("libx264", "libvpx-vp9", "mp4v", "MJPG", ...).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, fps: float, size: tuple[int, int]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, fps: float, size: tuple[int, int], backend: str = "auto"
+    ) -> None:
         self.path = Path(path)
         suffix = self.path.suffix.lower()
-        if suffix not in VIDEO_FOURCC:
+        if backend not in ("auto", "pyav", "opencv"):
+            raise ValueError(f"backend must be 'auto', 'pyav' or 'opencv', got {backend!r}")
+        if suffix not in VIDEO_FOURCC and suffix not in PYAV_CODECS:
             raise HandposeError(
                 f"{self.path}: unsupported output video type {suffix or '(none)'!r}; "
-                f"use one of {', '.join(sorted(VIDEO_FOURCC))}"
+                f"use one of {', '.join(sorted(set(VIDEO_FOURCC) | set(PYAV_CODECS)))}"
             )
         if self.path.is_dir():
             raise HandposeError(f"{self.path}: is a directory")
@@ -285,26 +298,49 @@ class VideoWriter:
         # Same folder (so the rename is atomic), hidden, and ending in the real suffix (FFmpeg picks the
         # container from it).
         self._tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp{suffix}")
-        fourcc = cv2.VideoWriter_fourcc(*VIDEO_FOURCC[suffix])
-        with _quiet_opencv():
+        self._encoder: PyAVEncoder | None = None
+        encoder = pyav_encoder_for(suffix) if backend != "opencv" else None
+        if encoder is None and (backend == "pyav" or suffix not in VIDEO_FOURCC):
+            raise HandposeError(
+                f"{self.path}: writing {suffix} needs PyAV with an encoder for it (pip install 'handpose[video]')"
+            )
+        if encoder is not None:
+            self.codec = encoder
+            self._encoder = PyAVEncoder(self._tmp, fps=self.fps, size=self.size, codec=encoder, suffix=suffix)
+            return
+        self.codec = VIDEO_FOURCC[suffix]
+        if backend == "auto" and self.codec == "mp4v":
+            _note_once(
+                "writing MPEG-4 Part 2 ('mp4v') video, which browsers do not play; "
+                "install PyAV (pip install 'handpose[video]') for H.264"
+            )
+        fourcc = cv2.VideoWriter_fourcc(*self.codec)
+        with quiet_opencv():
             self._writer = cv2.VideoWriter(str(self._tmp), cv2.CAP_FFMPEG, fourcc, self.fps, self.size)
         if not self._writer.isOpened():
             self._discard()
             raise HandposeError(
                 f"{self.path}: cannot write video (OpenCV/FFmpeg cannot encode "
-                f"{VIDEO_FOURCC[suffix]!r} into {suffix}, or the folder is not writable)"
+                f"{self.codec!r} into {suffix}, or the folder is not writable)"
             )
 
     def write(self, bgr: np.ndarray) -> None:
         """Append one BGR uint8 frame of exactly ``size`` (width, height)."""
         if bgr.ndim != 3 or bgr.shape[2] != 3 or (bgr.shape[1], bgr.shape[0]) != self.size:
             raise ValueError(f"frame of shape {bgr.shape} does not match the video size {self.size}")
-        self._writer.write(np.ascontiguousarray(bgr, dtype=np.uint8))
+        if self._encoder is not None:
+            self._encoder.write(bgr)
+        else:
+            self._writer.write(np.ascontiguousarray(bgr, dtype=np.uint8))
         self.frames += 1
 
     def close(self) -> Path:
         """Finish the file and move it into place. Returns the final path."""
-        self._writer.release()
+        try:
+            self._release()
+        except Exception as exc:
+            self._discard()
+            raise HandposeError(f"{self.path}: cannot finish the video ({exc})".splitlines()[0]) from exc
         if self.frames == 0:
             self._discard()
             raise HandposeError(f"{self.path}: no frames were written")
@@ -315,8 +351,17 @@ class VideoWriter:
 
     def abort(self) -> None:
         """Stop and delete the temporary file; the target is left untouched."""
-        self._writer.release()
+        if self._encoder is not None:
+            self._encoder.abort()
+        else:
+            self._writer.release()
         self._discard()
+
+    def _release(self) -> None:
+        if self._encoder is not None:
+            self._encoder.close()
+        else:
+            self._writer.release()
 
     def _discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -1,4 +1,4 @@
-"""The bundled ONNX models: MediaPipe 0.10.21 hand models converted by :mod:`handpose.models.convert`.
+"""The bundled ONNX models: MediaPipe 0.10.21 hand models converted by :mod:`handpose.models.converter`.
 
 ``manifest.json`` records, for every file, its sha256 and size, the source ``.tflite`` and its sha256, and
 the model's input/output names and shapes. ``tools/convert_models.py`` regenerates everything from the

@@ -1,4 +1,5 @@
-"""MediaPipe-compatible default hand styles: ``mediapipe.solutions.drawing_styles`` (0.10.21), hands only.
+"""MediaPipe-compatible default hand styles: ``mediapipe.solutions.drawing_styles`` (0.10.21) and
+``mediapipe.tasks.python.vision.drawing_styles`` (1.2.x, the same hand styles), hands only.
 
 Colours are BGR, as MediaPipe's; the values live in :mod:`handpose.drawing` (one place for MediaPipe's style).
 Each call returns new dicts of new :class:`DrawingSpec` objects, so callers may change them freely.
@@ -33,3 +34,23 @@ def get_default_hand_connections_style() -> Mapping[tuple[int, int], DrawingSpec
         for connection in group:
             style[connection] = spec
     return style
+
+
+# MediaPipe's face mesh and pose styles: handpose covers Hands only.
+_NOT_COVERED = frozenset(
+    {
+        "get_default_face_mesh_contours_style",
+        "get_default_face_mesh_tesselation_style",
+        "get_default_face_mesh_iris_connections_style",
+        "get_default_pose_landmarks_style",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _NOT_COVERED:
+        raise AttributeError(
+            f"drawing_styles.{name} is MediaPipe's face/pose style; handpose covers Hands only "
+            "(get_default_hand_landmarks_style, get_default_hand_connections_style)"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

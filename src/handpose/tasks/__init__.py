@@ -16,6 +16,7 @@ docs/compat.md.
 
 from __future__ import annotations
 
+from . import python
 from .bundle import BundleModels, cache_dir, load_task_bundle
 from .containers import (
     Category,
@@ -27,6 +28,9 @@ from .containers import (
 )
 from .hand_landmarker import HandLandmarker
 from .options import BaseOptions, HandLandmarkerOptions, RunningMode, VisionTaskRunningMode
+
+# ``mp.tasks`` is ``mediapipe.tasks.python`` in MediaPipe: ``mp.tasks.vision``, ``mp.tasks.python.vision``.
+from .python import components, core, vision
 
 __all__ = [
     "BaseOptions",
@@ -42,5 +46,9 @@ __all__ = [
     "RunningMode",
     "VisionTaskRunningMode",
     "cache_dir",
+    "components",
+    "core",
     "load_task_bundle",
+    "python",
+    "vision",
 ]

@@ -100,7 +100,7 @@ def load_task_bundle(
         log.debug("using cached ONNX models of %s in %s", name, folder)
         return BundleModels(palm, landmark, digest)
     members = _read_members(data, name)
-    from ..models.convert import convert_bytes
+    from ..models.converter import convert_bytes
 
     log.info("converting %s to ONNX (cached in %s)", name, folder)
     for member, target in ((PALM_MEMBER, palm), (LANDMARK_MEMBER, landmark)):

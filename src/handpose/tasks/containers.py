@@ -41,6 +41,7 @@ class NormalizedLandmark:
     z: float | None = None
     visibility: float | None = None
     presence: float | None = None
+    name: str | None = None  # MediaPipe >= 1.2; None for hand landmarks
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Landmark:
     z: float | None = None
     visibility: float | None = None
     presence: float | None = None
+    name: str | None = None  # MediaPipe >= 1.2; None for hand landmarks
 
 
 @dataclass
@@ -94,12 +96,20 @@ def to_tasks_result(result: _CoreResult) -> HandLandmarkerResult:
 
 
 class ImageFormat(enum.IntEnum):
-    """Pixel formats accepted by :class:`Image` (values as MediaPipe's ``ImageFormat``)."""
+    """MediaPipe's ``ImageFormat`` members and values; :class:`Image` holds SRGB, SRGBA and GRAY8 data (the
+    8-bit formats a hand landmarker takes), the others raise ``ValueError``."""
 
     UNKNOWN = 0
     SRGB = 1
     SRGBA = 2
     GRAY8 = 3
+    GRAY16 = 4
+    SRGB48 = 7
+    SRGBA64 = 8
+    VEC32F1 = 9
+    SBGRA = 11
+    VEC32F2 = 12
+    VEC32F4 = 13
 
 
 _CHANNELS = {ImageFormat.SRGB: 3, ImageFormat.SRGBA: 4, ImageFormat.GRAY8: 1}
@@ -155,6 +165,33 @@ class Image:
     def numpy_view(self) -> np.ndarray:
         """The pixels as a read-only array."""
         return self._data
+
+    def __getitem__(self, key: Any) -> Any:
+        """Pixel access as MediaPipe's ``image[y, x]`` / ``image[y, x, c]``."""
+        return self._data[key]
+
+    @property
+    def step(self) -> int:
+        """Bytes per row."""
+        return int(self._data.strides[0])
+
+    def uses_gpu(self) -> bool:
+        """Always False: handpose images live in CPU memory."""
+        return False
+
+    def is_contiguous(self) -> bool:
+        """Whether the rows are stored without gaps (always, handpose copies the data)."""
+        return bool(self._data.flags.c_contiguous)
+
+    def is_empty(self) -> bool:
+        """Whether the image has no pixels (never: empty data is refused)."""
+        return self._data.size == 0
+
+    def is_aligned(self, alignment_boundary: int) -> bool:
+        """Whether the pixel buffer starts at a multiple of ``alignment_boundary`` bytes."""
+        if alignment_boundary <= 0 or alignment_boundary & (alignment_boundary - 1):
+            raise ValueError(f"alignment_boundary must be a power of 2, got {alignment_boundary}")
+        return self._data.ctypes.data % alignment_boundary == 0
 
     def __repr__(self) -> str:
         return f"Image(image_format={self._format.name}, width={self.width}, height={self.height})"

@@ -1,8 +1,9 @@
-"""``HandLandmarker`` shaped like ``mediapipe.tasks.python.vision.HandLandmarker`` (0.10.21).
+"""``HandLandmarker`` shaped like ``mediapipe.tasks.python.vision.HandLandmarker``.
 
-Same pipeline and numbers as :class:`handpose.HandLandmarker` (MediaPipe 0.10.21's legacy graph); only the
-API, the result types and the handedness labels follow MediaPipe Tasks (labels swapped from the legacy
-solution's, see docs/compat.md).
+Runs MediaPipe Tasks' own hand landmarker graph (:func:`handpose.graphs.tasks_rules`: its palm → ROI angle,
+crop, association of tracked and new hands, de-duplication), so the numbers are MediaPipe Tasks', not the
+legacy solution's that :class:`handpose.HandLandmarker` gives; the result types and handedness labels follow
+MediaPipe Tasks too (labels swapped from the legacy solution's, see docs/compat.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import api
+from ..graphs import tasks_rules
 from ..results import HandLandmarkerResult as _CoreResult
 from .bundle import load_task_bundle
 from .containers import HandLandmarkerResult, Image, ImageFormat, image_to_rgb, to_tasks_result
@@ -30,7 +32,6 @@ _MODE_WORD = {
     VisionTaskRunningMode.VIDEO: "video",
     VisionTaskRunningMode.LIVE_STREAM: "live stream",
 }
-_LEGACY_ASSOCIATION_IOU = 0.5  # hand_landmark_tracking_cpu.pbtxt, AssociationNormRectCalculator
 
 
 class HandLandmarker:
@@ -53,15 +54,6 @@ class HandLandmarker:
                 "landmark_model_path": models.landmark_model_path,
             }
         mode = options.running_mode
-        if (
-            mode is not VisionTaskRunningMode.IMAGE
-            and options.min_tracking_confidence != _LEGACY_ASSOCIATION_IOU
-        ):
-            log.warning(
-                "min_tracking_confidence=%s is not applied: handpose tracks hands with the legacy graph's fixed "
-                "association IoU of 0.5",
-                options.min_tracking_confidence,
-            )
         callback = self._wrap_callback(options.result_callback) if options.result_callback else None
         self._core: api.HandLandmarker | None = api.HandLandmarker(
             api.HandLandmarkerOptions(
@@ -72,6 +64,7 @@ class HandLandmarker:
                 running_mode=_CORE_MODE[mode],
                 device=base.device,
                 result_callback=callback,
+                rules=tasks_rules(float(options.min_tracking_confidence)),
                 **paths,
             )
         )
@@ -117,7 +110,9 @@ class HandLandmarker:
                 f"Task is not initialized with the {_MODE_WORD[mode]} mode. Current running mode:"
                 f"{self._options.running_mode.name}"
             )
-        if image_processing_options is not None:
+        if image_processing_options is not None and not getattr(
+            image_processing_options, "is_neutral", False
+        ):
             raise ValueError(
                 "image_processing_options (region of interest, rotation) are not supported by handpose"
             )

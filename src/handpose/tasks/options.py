@@ -21,6 +21,21 @@ class VisionTaskRunningMode(enum.Enum):
 RunningMode = VisionTaskRunningMode
 
 
+def validate_running_mode(
+    running_mode: VisionTaskRunningMode, packet_callback: Callable[..., Any] | None = None
+) -> None:
+    """``ValueError`` unless a callback is given exactly in LIVE_STREAM mode (MediaPipe's messages)."""
+    if VisionTaskRunningMode(running_mode) is VisionTaskRunningMode.LIVE_STREAM:
+        if packet_callback is None:
+            raise ValueError(
+                "The vision task is in live stream mode, a user-defined result callback must be provided."
+            )
+    elif packet_callback is not None:
+        raise ValueError(
+            "The vision task is in image or video mode, a user-defined result callback should not be provided."
+        )
+
+
 @dataclass
 class BaseOptions:
     """Where the model comes from and where it runs.
@@ -88,12 +103,4 @@ class HandLandmarkerOptions:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be a number in [0.0, 1.0], got {value!r}")
-        live = self.running_mode is VisionTaskRunningMode.LIVE_STREAM
-        if live and self.result_callback is None:
-            raise ValueError(
-                "The vision task is in live stream mode, a user-defined result callback must be provided."
-            )
-        if not live and self.result_callback is not None:
-            raise ValueError(
-                "The vision task is in image or video mode, a user-defined result callback should not be provided."
-            )
+        validate_running_mode(self.running_mode, self.result_callback)

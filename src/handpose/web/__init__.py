@@ -5,7 +5,7 @@
 - ``POST /v1/detect``, ``POST /v1/captures``, ``GET /v1/captures``, ``GET /v1/captures/{name}``,
   ``GET /v1/health``; OpenAPI schema at ``/openapi.json``, an offline docs page at ``/docs``.
 
-Only :mod:`handpose.web.cli` is imported by the ``handpose`` command; everything needing FastAPI is imported
+The ``handpose serve`` command line is :mod:`handpose.cli.serve`; everything needing FastAPI is imported
 on first use, so ``import handpose.web`` works without the extra.
 
 >>> from handpose.web import create_app, WebConfig          # doctest: +SKIP

@@ -210,7 +210,7 @@ def create_app(config: WebConfig | None = None, **overrides: Any) -> FastAPI:
     async def capture(
         request: Request, model: str | None = model_query, max_hands: int | None = hands_query
     ) -> JSONResponse:
-        """Detect, draw the hands, save the annotated photo as `<uuid>.jpg`; its name, URL and the hands."""
+        """Detect, draw the hands, save the annotated photo as `<uuid1>.jpg`; its name, URL and the hands."""
         rgb, result, _ = await image_and_result(request, model, max_hands)
         name = await engine.run(engine.save_capture, rgb, result)
         body = {"name": name, "url": f"/v1/captures/{name}", "image": name, **result.to_dict()}
@@ -224,7 +224,8 @@ def create_app(config: WebConfig | None = None, **overrides: Any) -> FastAPI:
 
     @app.get("/v1/captures/{name}", tags=["captures"], response_class=FileResponse)
     async def get_capture(name: str) -> FileResponse:
-        """One saved capture (image/jpeg). Names are server-generated: 32 lowercase hex digits + `.jpg`."""
+        """One saved capture (image/jpeg). Names: a UUID + `.jpg`, as `str(uuid.uuid1()) + '.jpg'` (with dashes,
+        what the server writes) or 32 lowercase hex digits (older captures); nothing else is looked up."""
         path = engine.capture_path(name)
         return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 

@@ -27,6 +27,9 @@ class WebConfig:
     - ``max_connections``: concurrent WebSocket connections (close code 1013 above it).
     - ``max_requests``: concurrent REST image requests, queued ones included (429 above it).
     - ``workers``: threads for decoding, inference and encoding (inference itself is serialised per model).
+    - ``palm_interval``: None (default) processes each WebSocket frame on its own, as an image; N tracks hands
+      from frame to frame on each stream, the palm detector running at most every N frames while a hand is
+      tracked (cheaper per frame; a new hand can take up to N-1 frames to appear).
     - ``allowed_hosts``: host names accepted in the ``Host`` header (None: any); ``handpose serve`` on a
       loopback address allows 127.0.0.1, localhost and ::1 only (stops DNS rebinding).
     """
@@ -49,6 +52,7 @@ class WebConfig:
     jpeg_quality: int = 90
     gallery_limit: int = 200
     allowed_hosts: tuple[str, ...] | None = None
+    palm_interval: int | None = None
 
     def __post_init__(self) -> None:
         self.save_dir = Path(self.save_dir)
@@ -70,6 +74,12 @@ class WebConfig:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if self.max_hands > self.max_hands_limit:
             raise ValueError(f"max_hands must be <= {self.max_hands_limit}, got {self.max_hands}")
+        if self.palm_interval is not None and (
+            not isinstance(self.palm_interval, int)
+            or isinstance(self.palm_interval, bool)
+            or self.palm_interval < 1
+        ):
+            raise ValueError(f"palm_interval must be None or an integer >= 1, got {self.palm_interval!r}")
         if not 1 <= self.jpeg_quality <= 100:
             raise ValueError(f"jpeg_quality must be in 1..100, got {self.jpeg_quality}")
 

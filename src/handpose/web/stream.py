@@ -6,7 +6,8 @@ Protocol (all server messages are JSON text with a ``type``):
   Frames are numbered 1, 2, ... in the order received; results and errors carry that ``frame`` number.
 - client → server, text: JSON control messages ``{"type": "config", "model": "lite", "max_hands": 1}``
   and ``{"type": "ping"}``.
-- server → client: ``ready`` (limits and settings, on connect), ``result`` (``frame``, ``width``,
+- server → client: ``ready`` (limits and settings, on connect; ``palm_interval`` when ``handpose serve
+  --palm-interval N`` makes each stream track hands from frame to frame), ``result`` (``frame``, ``width``,
   ``height``, ``hands`` as in ``handpose detect --json``, ``timing`` in ms, ``dropped`` so far), ``config``
   (the settings now in force), ``pong``, and ``error`` (``error`` code, ``detail``, ``frame`` or null).
 
@@ -24,7 +25,7 @@ import logging
 import time
 from typing import Any
 
-from .engine import Engine
+from .engine import Engine, StreamTracking
 from .errors import ApiError
 
 log = logging.getLogger("handpose.web")
@@ -48,6 +49,7 @@ class StreamSession:
         self._wake = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._open = True
+        self.tracking = StreamTracking(cfg.palm_interval) if cfg.palm_interval else None
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self._open:
@@ -68,6 +70,7 @@ class StreamSession:
             "max_hands": self.max_hands,
             "max_fps": cfg.max_fps,
             "max_frame_bytes": cfg.max_frame_bytes,
+            **({"palm_interval": cfg.palm_interval} if cfg.palm_interval else {}),
         }
 
     async def run(self) -> None:
@@ -170,7 +173,9 @@ class StreamSession:
         try:
             rgb = await self.engine.decode_async(data, None, f"frame {frame}")
             t1 = time.perf_counter()
-            result, inference_ms = await self.engine.detect_async(rgb, self.model, self.max_hands)
+            result, inference_ms = await self.engine.detect_async(
+                rgb, self.model, self.max_hands, self.tracking
+            )
         except ApiError as err:
             await self.error(err, frame)
             return

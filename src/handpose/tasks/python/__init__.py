@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..options import BaseOptions
-from . import vision
+from . import components, core, vision
+from .core.base_options import BaseOptions
 
-__all__ = ["BaseOptions", "vision"]
+__all__ = ["BaseOptions", "components", "core", "vision"]

@@ -1,5 +1,6 @@
-"""``handpose bench --video``: tracking-mode frames/s of handpose and MediaPipe 0.10.21 on the same video, in the
-same run, with decoding excluded (frames decoded beforehand) and included (decode + RGB conversion timed too).
+"""Tracking-mode frames/s of handpose and MediaPipe 0.10.21 on the same video, in the same run
+(``handpose bench --video``), with decoding excluded (frames decoded beforehand) and included (decode + RGB
+conversion timed too).
 
 MediaPipe runs in its own interpreter (it needs numpy<2) through ``_mediapipe_video_bench.py``. Both sides use
 the same settings (max 2 hands, detection and presence/tracking confidence 0.5) and the same protocol: a fresh
@@ -8,18 +9,18 @@ tracker per pass, its first frame processed as a warm-up outside the timing, the
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-MP_SCRIPT = Path(__file__).with_name("_mediapipe_video_bench.py")
+from .mediapipe_runner import find_mediapipe_python, run_mediapipe_script
+
+MP_SCRIPT = "_mediapipe_video_bench.py"  # run by path under the MediaPipe interpreter, see .mediapipe_runner
 
 
 def _decode(video_path: str | Path, frames: int | None) -> tuple[list[tuple[int, Any]], float]:
-    from .io.video import iter_frames
+    from ..io.video import iter_frames
 
     t0 = time.perf_counter()
     out = []
@@ -35,9 +36,8 @@ def time_handpose_video(
 ) -> dict[str, Any]:
     """handpose frames/s in VIDEO mode, decode excluded and included. ``threads`` 0: as ``handpose video``
     (half the cores per model, see :func:`handpose.api.tracking_threads`)."""
-    from .api import HandLandmarker, tracking_threads
-    from .io.video import iter_frames
-    from .video_cli import PREFETCH_FRAMES
+    from ..api import HandLandmarker, tracking_threads
+    from ..io.video import PREFETCH_FRAMES, iter_frames
 
     threads = tracking_threads(threads)
     decoded, decode_s = _decode(video_path, frames)
@@ -82,10 +82,8 @@ def time_mediapipe_video(
     python: str, video_path: str | Path, model: str, frames: int | None
 ) -> dict[str, Any]:
     """MediaPipe 0.10.21 frames/s on the same video (subprocess under ``python``)."""
-    from .bench import run_mediapipe_script
-
     args = [str(video_path), *(["--frames", str(frames)] if frames else [])]
-    data = run_mediapipe_script(python, MP_SCRIPT.name, args, model)
+    data = run_mediapipe_script(python, MP_SCRIPT, args, model)
     data["model"] = model
     return data
 
@@ -107,8 +105,6 @@ def run_video_bench(
     "speedup_decode_excluded", "speedup_decode_included", "hand_count_agreement"}``; speedups are
     handpose / MediaPipe frames/s (None without MediaPipe).
     """
-    from .bench import find_mediapipe_python
-
     ours = time_handpose_video(video_path, model, frames, threads)
     python = find_mediapipe_python(mediapipe_python) if compare else None
     theirs = time_mediapipe_video(python, video_path, model, frames) if python else None
@@ -153,36 +149,3 @@ def format_video_bench(result: dict[str, Any]) -> str:
             "MediaPipe 0.10.21 not found (--mediapipe-python or $HANDPOSE_MEDIAPIPE_PYTHON): not compared"
         )
     return "\n".join(lines)
-
-
-def run_video_bench_cli(args: argparse.Namespace) -> int:
-    """``handpose bench --video FILE [--frames N] [--models full,lite] [--threads N] [--compare-mediapipe]``."""
-    from .bench import MP_HINT
-    from .cli import error_line
-    from .errors import HandposeError
-
-    models = [m.strip() for m in getattr(args, "models", "full").split(",") if m.strip()]
-    mp_python = getattr(args, "mediapipe_python", None)
-    results = []
-    try:
-        for model in models:
-            result = run_video_bench(
-                args.video,
-                model,
-                getattr(args, "frames", 0) or None,
-                threads=args.threads,
-                mediapipe_python=mp_python,
-                compare=bool(getattr(args, "compare_mediapipe", False) or mp_python),
-            )
-            if getattr(args, "compare_mediapipe", False) and result["mediapipe"] is None:
-                error_line(f"MediaPipe 0.10.21 not importable; to compare: {MP_HINT}")
-                return 1
-            results.append(result)
-    except (HandposeError, ValueError, RuntimeError) as exc:
-        error_line(str(exc))
-        return 2
-    if getattr(args, "json", False):
-        print(json.dumps(results, indent=1))
-    else:
-        print("\n\n".join(format_video_bench(r) for r in results))
-    return 0

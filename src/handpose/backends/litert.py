@@ -1,0 +1,96 @@
+"""LiteRT (``ai-edge-litert``, XNNPACK) running MediaPipe's original ``.tflite`` hand models (extra ``[litert]``).
+
+The package ships the ONNX files only. The ``.tflite`` files are looked up, in order, in ``$HANDPOSE_TFLITE_DIR``
+and in ``handpose/models/tflite/``; nothing is downloaded. Get them from the mediapipe 0.10.21 wheel
+(``tools/convert_models.py`` documents the pinned wheel) or from a Tasks ``hand_landmarker.task`` bundle.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MissingExtraError, ModelError
+
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models" / "tflite"
+
+
+def tflite_path(name: str) -> Path:
+    """The ``.tflite`` file of model ``name`` (e.g. ``"hand_landmark_full"``); ModelError when absent."""
+    dirs = [Path(d) for d in (os.environ.get("HANDPOSE_TFLITE_DIR"), BUNDLED_DIR) if d]
+    for d in dirs:
+        path = d / f"{name}.tflite"
+        if path.is_file():
+            return path
+    raise ModelError(
+        f"{name}.tflite not found in {', '.join(str(d) for d in dirs)}: backend='litert' needs MediaPipe's "
+        "original .tflite files (set HANDPOSE_TFLITE_DIR to a folder holding them)"
+    )
+
+
+def _interpreter_class() -> type:
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        raise MissingExtraError("ai-edge-litert", "litert") from None
+    return Interpreter  # type: ignore[no-any-return]
+
+
+class LiteRTModel:
+    """One LiteRT interpreter (XNNPACK, ``threads`` threads, 0: every core) with the OnnxModel interface.
+
+    The .tflite models have a fixed batch of 1: a batch of N runs the interpreter N times.
+    """
+
+    def __init__(self, path: str | Path, *, threads: int = 0) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelError(f"{self.path}: model file not found")
+        threads = threads if threads > 0 else (os.cpu_count() or 1)
+        try:
+            self.interpreter = _interpreter_class()(model_path=str(self.path), num_threads=threads)
+            self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"{self.path}: cannot load model ({exc})") from exc
+        inp = self.interpreter.get_input_details()[0]
+        self._input_index = inp["index"]
+        self.input_shape = tuple(int(v) for v in inp["shape"])
+        # Output order of the converted ONNX models (and of manifest.json): by tensor name.
+        outs = sorted(self.interpreter.get_output_details(), key=lambda d: _name_key(d["name"]))
+        self.output_names = [d["name"] for d in outs]
+        self._output_indices = [d["index"] for d in outs]
+        self.threads = threads
+        self.calls = 0
+        self.seconds = 0.0
+
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Run a (N, H, W, C) float32 batch; returns the outputs in the ONNX models' order, each with N rows."""
+        start = time.perf_counter()
+        it = self.interpreter
+        rows: list[list[np.ndarray]] = [[] for _ in self._output_indices]
+        for item in np.ascontiguousarray(batch, dtype=np.float32):
+            it.set_tensor(self._input_index, item[None])
+            it.invoke()
+            for k, index in enumerate(self._output_indices):
+                rows[k].append(it.get_tensor(index).copy())
+        outputs = [np.concatenate(r) for r in rows]
+        self.seconds += time.perf_counter() - start
+        self.calls += 1
+        return outputs
+
+    def reset_stats(self) -> None:
+        self.calls = 0
+        self.seconds = 0.0
+
+    def warm_up(self) -> None:
+        """One inference on zeros so the first real call does not pay for lazy initialisation."""
+        self(np.zeros(self.input_shape, dtype=np.float32))
+
+
+def _name_key(name: str) -> tuple[str, int]:
+    """``Identity_2`` → ("Identity", 2); ``Identity`` → ("Identity", 0)."""
+    base, _, suffix = name.rpartition("_")
+    return (base, int(suffix)) if suffix.isdigit() and base else (name, 0)

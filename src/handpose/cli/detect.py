@@ -1,0 +1,114 @@
+"""``handpose detect``: hands in images, folders and globs; annotated copies and/or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import HandposeError
+from .common import HelpFormatter, add_model_options, error_line, example_image, landmarker_kwargs
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``detect`` on the ``handpose`` subcommand parser."""
+    p = sub.add_parser(
+        "detect",
+        help="find hands in images, folders or globs",
+        description="Find hands in images. With no input, runs on a bundled example image.",
+        epilog="examples:\n  handpose detect\n  handpose detect a.jpg b.png --json\n"
+        '  handpose detect photos/ "more/*.jpg" -o annotated/ --gestures',
+        formatter_class=HelpFormatter,
+    )
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        help="image files, directories (recursive) or glob patterns (default: the bundled example image)",
+    )
+    p.add_argument("-o", "--output-dir", default="handpose-output", help="where annotated copies go")
+    p.add_argument("--no-annotate", action="store_true", help="do not write annotated images")
+    p.add_argument("--json", action="store_true", help="print one JSON object per image on stdout")
+    p.add_argument("--gestures", action="store_true", help="add finger states and named gestures to JSON")
+    add_model_options(p)
+    p.set_defaults(func=cmd_detect)
+
+
+def write_annotated(image_rgb: Any, result: Any, out_dir: Path, stem: str) -> Path:
+    """Write an annotated JPEG as ``<stem>-<uuid>.jpg`` in ``out_dir`` (atomically, never overwriting)."""
+    import cv2
+
+    from ..drawing import annotate
+    from ..io.atomic import atomic_write_bytes
+    from ..io.images import encode_jpeg
+
+    data = encode_jpeg(annotate(cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), result), name=stem)
+    path = out_dir / f"{stem}-{uuid.uuid4().hex}.jpg"
+    atomic_write_bytes(path, data)
+    return path
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from ..api import HandLandmarker
+    from ..io.images import iter_image_paths, load_image
+
+    sources: Sequence[str] = args.inputs
+    bundled = not sources
+    if bundled:
+        sources = [str(example_image())]
+    try:
+        landmarker = HandLandmarker(**landmarker_kwargs(args))
+    except (HandposeError, ValueError) as exc:
+        error_line(str(exc))
+        return 2
+    gestures: Callable[[Any], Any] | None = None
+    if args.gestures:
+        from ..gestures import classify_hand
+
+        gestures = classify_hand
+    failures = 0
+    processed = 0
+    out_dir = Path(args.output_dir)
+    for shown, path, problem in iter_image_paths(sources):
+        if problem is not None or path is None:
+            failures += 1
+            error_line(f"{shown}: {problem}")
+            if args.json:
+                print(json.dumps({"image": shown, "error": problem, "hands": []}), flush=True)
+            continue
+        try:
+            rgb = load_image(path)
+            result = landmarker.detect(rgb)
+        except HandposeError as exc:
+            failures += 1
+            error_line(str(exc))
+            if args.json:
+                print(json.dumps({"image": shown, "error": str(exc), "hands": []}), flush=True)
+            continue
+        processed += 1
+        record: dict[str, Any] = {"image": shown, **result.to_dict()}
+        if gestures is not None:
+            for hand_dict, hand in zip(record["hands"], result.hands, strict=True):
+                hand_dict["gesture"] = gestures(hand).to_dict()
+        if not args.no_annotate:
+            try:
+                written = write_annotated(rgb, result, out_dir, Path(shown).stem or "image")
+            except OSError as exc:
+                error_line(f"{out_dir}: cannot write annotated image ({exc.strerror or exc})")
+                return 2
+            record["annotated"] = str(written)
+            if not args.json:
+                print(f"{shown}: {len(result.hands)} hand(s) -> {written}")
+        elif not args.json:
+            print(f"{shown}: {len(result.hands)} hand(s)")
+        if args.json:
+            print(json.dumps(record), flush=True)
+    if bundled and not args.json:
+        print(f"ran on the bundled example image; annotated copy written under {out_dir.resolve()}")
+    if failures:
+        print(f"handpose: {failures} input(s) failed, {processed} processed", file=sys.stderr)
+        return 1
+    return 0

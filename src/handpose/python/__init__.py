@@ -1,0 +1,1 @@
+"""MediaPipe's ``mediapipe.python`` import path: only :mod:`.solutions` (the Hands modules)."""
