@@ -104,7 +104,7 @@ def test_max_hands_limits_output():
     with HandLandmarker(model="lite", max_hands=1) as lm:
         from conftest import handdata_path
 
-        result = lm.detect(handdata_path("images", "tfjs_hands.jpg"))
+        result = lm.detect(handdata_path("images", "fingerpose_pair.jpg"))  # two hands
     assert len(result.hands) == 1
 
 

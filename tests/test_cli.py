@@ -150,26 +150,6 @@ def test_detect_gestures_adds_gesture_to_json(capsys):
     assert gesture["gesture"] == "pointing_up"
 
 
-@pytest.mark.parametrize(("argv", "expect_pool"), [(["detect", "--no-annotate"], True), (["video"], False)])
-def test_console_script_uses_shared_pool_only_for_image_commands(tmp_path, argv, expect_pool):
-    """The console entry point turns ONNX Runtime's process-wide pool on for independent-image commands and
-    leaves tracking on per-model threads (see cli.console_main). Fresh interpreter: the pool is process-wide."""
-    source = str(example_image()) if argv[0] == "detect" else str(tmp_path / "missing.mp4")
-    code = (
-        "import sys\n"
-        "from handpose import runtime\n"
-        "from handpose.cli import console_main\n"
-        f"sys.argv = ['handpose', *{argv!r}, {source!r}]\n"
-        "console_main()\n"
-        "print(runtime.shared_pool_threads())\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert (int(proc.stdout.strip().splitlines()[-1]) > 0) == expect_pool
-
-
 @pytest.mark.parametrize(
     "argv",
     [

@@ -8,7 +8,6 @@ tests/data/reference/fingerpose_moves.mediapipe_0.10.21_video.json).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys

@@ -1,8 +1,8 @@
 """Tests of handpose.io.images: reading files robustly, validating arrays, expanding files/folders/globs.
 
-Bad and unusual inputs are made in tmp_path by each test. The real JPEG/PNG files are the shared test images
-(../shared/handdata/images, next to this repository), read in place; tests that need them are skipped with a
-reason when that folder is absent. Expected pixels come from ``cv2.imread(path, cv2.IMREAD_COLOR)`` + BGR→RGB,
+Bad and unusual inputs are made in tmp_path by each test. The real JPEG/PNG files are the committed test images
+(tests/data/images); the one GitHub-sourced file (an RGBA PNG) is read in place from ../shared/handdata/images and
+its case skips with a reason when that folder is absent. Expected pixels come from ``cv2.imread(path, cv2.IMREAD_COLOR)`` + BGR→RGB,
 which is how MediaPipe's reference outputs were made.
 """
 
@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import handdata_path
 from handpose.errors import ImageReadError
 from handpose.io import images
 from handpose.io.images import (
@@ -28,14 +29,6 @@ from handpose.io.images import (
     load_image,
 )
 
-HANDDATA = Path(
-    os.environ.get("HANDPOSE_HANDDATA", Path(__file__).resolve().parents[2] / "shared" / "handdata")
-)
-SHARED_IMAGES = HANDDATA / "images"
-needs_shared = pytest.mark.skipif(
-    not SHARED_IMAGES.is_dir(), reason=f"shared test images not found at {SHARED_IMAGES}"
-)
-
 
 def imread_rgb(path: Path | str) -> np.ndarray:
     """The reference decoding: what MediaPipe's scripts fed to the model."""
@@ -45,10 +38,7 @@ def imread_rgb(path: Path | str) -> np.ndarray:
 
 
 def real_jpeg_bytes() -> bytes:
-    path = SHARED_IMAGES / "fingerpose_nocurl.jpg"
-    if not path.is_file():
-        pytest.skip(f"shared test image not found: {path}")
-    return path.read_bytes()
+    return handdata_path("images", "fingerpose_nocurl.jpg").read_bytes()  # committed in tests/data/images
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -224,7 +214,9 @@ def test_jpeg_with_trailer_after_end_marker_loads(tmp_path: Path) -> None:
     """Motion photos append a video after the JPEG; random bytes there must not look like truncation."""
     trailer = b"\xff\xda" + np.random.default_rng(4).bytes(2000)
     path = write(tmp_path, "motion.jpg", real_jpeg_bytes() + trailer)
-    np.testing.assert_array_equal(load_image(path), imread_rgb(SHARED_IMAGES / "fingerpose_nocurl.jpg"))
+    np.testing.assert_array_equal(
+        load_image(path), imread_rgb(handdata_path("images", "fingerpose_nocurl.jpg"))
+    )
 
 
 def test_exif_orientation_is_applied_like_imread(tmp_path: Path) -> None:
@@ -248,12 +240,18 @@ def test_decode_image_from_bytes_names_the_input() -> None:
         decode_image(b"GIF? no", "upload")
 
 
-@needs_shared
 @pytest.mark.parametrize(
-    "name", ["fingerpose_nocurl.jpg", "tfjs_hands.jpg", "mps_thumbs_up.png", "neg_skimage_coffee.png"]
+    "name",
+    [
+        "fingerpose_nocurl.jpg",
+        "neg_skimage_rocket.jpg",
+        "opencv_basketball1.png",  # grayscale
+        "neg_skimage_coffee.png",
+        "mps_thumbs_up.png",  # RGBA; GitHub-sourced, read in place from ../shared/handdata
+    ],
 )
 def test_decoding_parity_with_imread(name: str) -> None:
-    path = SHARED_IMAGES / name
+    path = handdata_path("images", name)
     rgb = load_image(path)
     assert rgb.dtype == np.uint8 and rgb.flags.c_contiguous
     np.testing.assert_array_equal(rgb, imread_rgb(path))

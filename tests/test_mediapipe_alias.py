@@ -92,6 +92,15 @@ def test_modules_outside_hands_say_handpose_covers_hands_only(alias, name):
     assert name not in sys.modules
 
 
+def test_attributes_outside_hands_say_handpose_covers_hands_only(alias):
+    import mediapipe as mp
+
+    with pytest.raises(AttributeError, match="handpose covers MediaPipe Hands only"):
+        mp.solutions.pose  # noqa: B018 - the attribute access is the test
+    with pytest.raises(AttributeError, match="handpose covers MediaPipe Hands only"):
+        mp.tasks.vision.FaceLandmarker  # noqa: B018
+
+
 def test_install_is_idempotent_and_uninstall_removes_the_finder(alias):
     mediapipe_alias.install_mediapipe_alias()
     assert sum(f is mediapipe_alias._FINDER for f in sys.meta_path) == 1

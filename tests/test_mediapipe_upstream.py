@@ -54,9 +54,7 @@ def find_wheel() -> Path:
 def point_imports_at_handpose(source: str) -> str:
     """Rewrite only the ``from mediapipe...`` / ``import mediapipe...`` lines; everything else stays MediaPipe's."""
     lines = source.splitlines(keepends=True)
-    out = [
-        line.replace("mediapipe", "handpose", 1) if IMPORT_LINE.match(line) else line for line in lines
-    ]
+    out = [line.replace("mediapipe", "handpose", 1) if IMPORT_LINE.match(line) else line for line in lines]
     return "".join(out)
 
 

@@ -42,8 +42,8 @@ def _count_in_background(sources: list[str], progress: Progress) -> None:
 
 def worker_settings(job: BatchJob, parts: PartsDir, workers: int) -> WorkerSettings:
     kw = dict(job.landmarker)
-    if not kw.get("threads"):
-        kw["threads"] = max(1, available_cores() // max(1, workers))
+    # ``threads`` is the whole job's budget of cores (0: all), shared by the workers (runtime.thread_plan).
+    kw["threads"] = max(1, (kw.get("threads") or available_cores()) // max(1, workers))
     return WorkerSettings(
         landmarker=kw,
         batch_size=job.batch_size,
@@ -81,7 +81,7 @@ def run_job(job: BatchJob) -> JobSummary:
     if settings["sources"] != list(job.sources):
         log.warning("resuming with different sources than the interrupted job; changed units are redone")
     done = parts.load_done() if job.resume else {}
-    workers = job.workers or available_cores()
+    workers = job.workers or min(available_cores(), job.landmarker.get("threads") or available_cores())
     progress = Progress(job.progress)
     _count_in_background(job.sources, progress)
     planned = _Planner(plan_units(expand_sources(job.sources), settings["chunk_size"]), done, progress)
@@ -150,6 +150,9 @@ def _init_worker(settings: WorkerSettings, log_level: int, parent_pid: int) -> N
     global _PROCESSOR
     die_with_parent(parent_pid)  # no orphans, even when the parent is killed with SIGKILL
     logging.basicConfig(level=log_level, format="%(name)s: %(message)s")
+    import cv2
+
+    cv2.setNumThreads(1)  # the job's process: the cores go to the workers, not to OpenCV's pool (cli.main)
     _PROCESSOR = UnitProcessor(settings)
 
 

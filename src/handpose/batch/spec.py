@@ -26,8 +26,9 @@ def available_cores() -> int:
 
 @dataclass
 class BatchJob:
-    """A batch job. ``landmarker`` holds :class:`~handpose.HandLandmarker` keyword options; ``threads`` 0 (or
-    absent) gives each worker ``max(1, cores // workers)`` ONNX Runtime threads."""
+    """A batch job. ``landmarker`` holds :class:`~handpose.HandLandmarker` keyword options; ``threads`` is the
+    job's budget of cores (0 or absent: all): ``workers`` defaults to that many processes, each with
+    ``max(1, threads // workers)`` threads."""
 
     sources: list[str]
     out: Path

@@ -32,10 +32,11 @@ def _decode(video_path: str | Path, frames: int | None) -> tuple[list[tuple[int,
 
 
 def time_handpose_video(
-    video_path: str | Path, model: str, frames: int | None, threads: int
+    video_path: str | Path, model: str, frames: int | None, threads: int, palm_interval: int | None = None
 ) -> dict[str, Any]:
     """handpose frames/s in VIDEO mode, decode excluded and included. ``threads`` 0: as ``handpose video``
-    (half the cores per model, see :func:`handpose.api.tracking_threads`)."""
+    (half the cores per model, see :func:`handpose.api.tracking_threads`). ``palm_interval``: the opt-in palm
+    interval (None: MediaPipe's rule)."""
     from ..api import HandLandmarker, tracking_threads
     from ..io.video import PREFETCH_FRAMES, iter_frames
 
@@ -43,15 +44,18 @@ def time_handpose_video(
     decoded, decode_s = _decode(video_path, frames)
     if len(decoded) < 2:
         raise ValueError(f"{video_path}: need at least 2 frames to benchmark")
-    with HandLandmarker(model=model, running_mode="video", threads=threads) as lm:
+    with HandLandmarker(
+        model=model, running_mode="video", threads=threads, palm_interval=palm_interval
+    ) as lm:
         lm.detect_for_video(decoded[0][1], decoded[0][0])  # warm-up, not timed
         hands, palm_runs = [], 0
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for ts, rgb in decoded[1:]:
             result = lm.detect_for_video(rgb, ts)
             hands.append(len(result.hands))
             palm_runs += result.palm_detector_ran
         excluded_s = time.perf_counter() - t0
+        cpu_s = time.process_time() - c0
         lm.reset()
         it = iter_frames(video_path, prefetch_frames=PREFETCH_FRAMES)  # decoding overlaps inference
         _, ts, rgb = next(it)
@@ -73,6 +77,8 @@ def time_handpose_video(
         "decode_fps": len(decoded) / decode_s,
         "fps_decode_excluded": timed / excluded_s,
         "fps_decode_included": n / included_s,
+        "cpu_ms_per_frame": cpu_s / timed * 1000.0,
+        "palm_interval": palm_interval or 1,
         "palm_detector_runs": palm_runs,
         "hands_per_frame": hands,
     }
@@ -96,6 +102,7 @@ def run_video_bench(
     threads: int = 0,
     mediapipe_python: str | None = None,
     compare: bool = True,
+    palm_interval: int | None = None,
 ) -> dict[str, Any]:
     """Tracking-mode frames/s of handpose and (when an interpreter with mediapipe 0.10.21 is found, see
     :func:`handpose.bench.find_mediapipe_python`) MediaPipe on ``video_path``, same run. ``compare=False`` skips
@@ -105,7 +112,7 @@ def run_video_bench(
     "speedup_decode_excluded", "speedup_decode_included", "hand_count_agreement"}``; speedups are
     handpose / MediaPipe frames/s (None without MediaPipe).
     """
-    ours = time_handpose_video(video_path, model, frames, threads)
+    ours = time_handpose_video(video_path, model, frames, threads, palm_interval)
     python = find_mediapipe_python(mediapipe_python) if compare else None
     theirs = time_mediapipe_video(python, video_path, model, frames) if python else None
     out: dict[str, Any] = {
@@ -132,7 +139,8 @@ def format_video_bench(result: dict[str, Any]) -> str:
     hp, mp = result["handpose"], result["mediapipe"]
     lines = [
         f"{result['video']}: {result['frames']} timed frames, model {result['model']}, "
-        f"{result['cpu_count']} CPU core(s), handpose threads={hp['threads']}",
+        f"{result['cpu_count']} CPU core(s), handpose threads={hp['threads']}, "
+        f"palm interval {hp.get('palm_interval', 1)} ({hp['palm_detector_runs']} palm detector runs)",
         f"{'engine':<20}{'fps (decode excl.)':>20}{'fps (decode incl.)':>20}",
         f"{'handpose':<20}{hp['fps_decode_excluded']:>20.1f}{hp['fps_decode_included']:>20.1f}",
     ]
@@ -144,6 +152,11 @@ def format_video_bench(result: dict[str, Any]) -> str:
             f"{'speed-up':<20}{result['speedup_decode_excluded']:>19.2f}x{result['speedup_decode_included']:>19.2f}x"
         )
         lines.append(f"hand count equal on {result['hand_count_agreement']:.1%} of frames")
+        if mp.get("cpu_ms_per_frame"):
+            lines.append(
+                f"CPU ms per frame (decode excluded, all threads): handpose {hp['cpu_ms_per_frame']:.1f}, "
+                f"MediaPipe {mp['cpu_ms_per_frame']:.1f}"
+            )
     else:
         lines.append(
             "MediaPipe 0.10.21 not found (--mediapipe-python or $HANDPOSE_MEDIAPIPE_PYTHON): not compared"

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    limit_opencv_threads(getattr(args, "threads", 0) or 0)
+    limit_opencv_threads(getattr(args, "threads", 0))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s"
     )
@@ -84,12 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def limit_opencv_threads(threads: int) -> None:
-    """With ``--threads N``, OpenCV's own worker threads (resizing, colour conversion, decoding) stay within
-    N too: the command owns its process, so it may set this process-wide value (the Python API does not)."""
-    if threads > 0:
-        import cv2
+    """OpenCV's own thread pool off (one thread): the commands get their parallelism from the models' thread
+    plan (:func:`handpose.runtime.thread_plan`), and OpenCV's pool in the small warps and colour conversions
+    only added CPU time (3.5% per image, benchmarks/README.md) and went past ``--threads 1``. The command owns
+    its process, so it may set this process-wide value; the Python API leaves it alone. ``threads`` is the
+    command's ``--threads`` (unused: kept so a future OpenCV-heavy command can ask for more)."""
+    import cv2
 
-        cv2.setNumThreads(threads)
+    cv2.setNumThreads(1)
 
 
 def console_main() -> int:

@@ -16,6 +16,7 @@ __all__ = [
     "example_image",
     "landmarker_kwargs",
     "os_error_line",
+    "positive_int",
 ]
 
 

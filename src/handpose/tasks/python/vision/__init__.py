@@ -34,3 +34,13 @@ __all__ = [
     "drawing_utils",
     "hand_landmarker",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `mp.tasks.vision.FaceLandmarker` and MediaPipe's other vision tasks: say why they are missing.
+    if name.startswith("_"):
+        raise AttributeError(name)
+    raise AttributeError(
+        f"module {__name__!r} has no attribute {name!r}: handpose covers MediaPipe Hands only "
+        f"(vision.HandLandmarker, drawing_utils, drawing_styles); {name} is not part of it"
+    )
