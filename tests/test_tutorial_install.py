@@ -10,8 +10,8 @@ tutorial's install").
 A fresh venv is built from this checkout with exactly that command (pip's cache keeps it cheap; skipped when
 the packages cannot be downloaded). Then the tutorial's detection cell runs in it: examples/tutorial_seed.py
 with the display lines the published tutorial has (``cv2.imshow('Hand Tracking', image)``, ``cv2.waitKey(10)``,
-``cv2.destroyAllWindows()``), under Xvfb (skipped without ``xvfb-run``), on ../shared/handdata's
-mps_hand_reaching.mp4 as camera 0 (MediaPipe 0.10.21 finds one hand in each of its first 24 frames).
+``cv2.destroyAllWindows()``), under Xvfb (skipped without ``xvfb-run``), on the committed test video
+(conftest.TEST_VIDEO, one hand in each of its first 40 frames per MediaPipe 0.10.21's reference) as camera 0.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, handdata_path
+from conftest import REPO, TEST_VIDEO, TEST_VIDEO_HANDS
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +111,8 @@ def test_tutorial_cell_runs_with_a_window(tutorial_python: Path, tmp_path: Path)
     xvfb_run = shutil.which("xvfb-run")
     if xvfb_run is None:
         pytest.skip("xvfb-run not installed (apt-get install xvfb): the cell opens a window")
-    video = handdata_path("videos", "mps_hand_reaching.mp4")
+    assert TEST_VIDEO_HANDS[:FRAMES] == [1] * FRAMES
+    video = TEST_VIDEO
     cell = tmp_path / "tutorial_cell.py"
     cell.write_text(tutorial_cell())
     proc = subprocess.run(

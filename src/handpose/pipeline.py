@@ -7,7 +7,7 @@ derived from the previous frame's landmarks (HandLandmarkLandmarksToRoi).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,21 +261,40 @@ class HandPipeline:
         return outputs
 
     def _overlap_images(self, images: Sequence[np.ndarray], conf: dict[str, Any]) -> list[FrameOutput]:
-        """Independent images, two stages in flight: this thread runs the palm model of image k+1 while the
-        worker runs the landmark model (and the rest) of image k. Both cores work and no thread spins, so the
-        CPU time per image stays that of one thread (benchmarks/README.md)."""
-        outputs: list[FrameOutput] = []
+        return list(self.process_stream(images, **conf))
+
+    def process_stream(
+        self,
+        images: Iterable[np.ndarray],
+        *,
+        max_hands: int,
+        min_detection_confidence: float,
+        min_presence_confidence: float,
+    ) -> Iterator[FrameOutput]:
+        """Independent images (static mode), one output per image, in order, as each is ready.
+
+        With two or more cores (``plan.overlap``) two stages are in flight: this thread runs the palm model of
+        image k+1 while the worker runs the landmark model (and the rest) of image k. Both cores work and no
+        thread spins, so the CPU time per image stays that of one thread (benchmarks/README.md). ``images`` is
+        read one ahead: at most two are held at a time. The outputs are those of one image at a time.
+        """
+        conf = {
+            "max_hands": max_hands,
+            "min_detection_confidence": min_detection_confidence,
+            "min_presence_confidence": min_presence_confidence,
+        }
+        if not self.plan.overlap:
+            for image in images:
+                yield from self.process_batch([image], **conf)
+            return
         pending = None
         for image in images:
-            palms = self.detect_palms(
-                [image], min_score=conf["min_detection_confidence"], max_palms=conf["max_hands"]
-            )
+            palms = self.detect_palms([image], min_score=min_detection_confidence, max_palms=max_hands)
             if pending is not None:
-                outputs.extend(pending.result())
+                yield from pending.result()
             pending = self._worker().submit(self.process_batch, [image], **conf, palms=palms)
         if pending is not None:
-            outputs.extend(pending.result())
-        return outputs
+            yield from pending.result()
 
 
 def _make_hand(raw: dict[str, np.ndarray], palm: PalmDetection | None) -> Hand:

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,22 +73,37 @@ def cmd_detect(args: argparse.Namespace) -> int:
     failures = 0
     processed = 0
     out_dir = Path(args.output_dir)
-    for shown, path, problem in iter_image_paths(sources):
-        if problem is not None or path is None:
-            failures += 1
-            error_line(f"{shown}: {problem}")
+    # Images go through landmarker.detect_stream (the palm model of the next image overlaps the landmark model
+    # of this one); `order` keeps every input, readable or not, so the output follows the input order.
+    order: deque[tuple[str, tuple[str, str] | None, Any]] = deque()  # (shown, (line, JSON error), rgb)
+
+    def readable() -> Iterator[Any]:
+        for shown, path, problem in iter_image_paths(sources):
+            if problem is None and path is not None:
+                try:
+                    rgb = load_image(path)
+                except HandposeError as exc:
+                    order.append((shown, (str(exc), str(exc)), None))  # the message names the file
+                    continue
+                order.append((shown, None, rgb))
+                yield rgb
+            else:
+                order.append((shown, (f"{shown}: {problem}", str(problem)), None))
+
+    def flush_failures() -> int:
+        count = 0
+        while order and order[0][2] is None:
+            shown, messages, _ = order.popleft()
+            line, problem = messages or ("", "")
+            error_line(line)
             if args.json:
                 print(json.dumps({"image": shown, "error": problem, "hands": []}), flush=True)
-            continue
-        try:
-            rgb = load_image(path)
-            result = landmarker.detect(rgb)
-        except HandposeError as exc:
-            failures += 1
-            error_line(str(exc))
-            if args.json:
-                print(json.dumps({"image": shown, "error": str(exc), "hands": []}), flush=True)
-            continue
+            count += 1
+        return count
+
+    for result in landmarker.detect_stream(readable()):
+        failures += flush_failures()
+        shown, _, rgb = order.popleft()
         processed += 1
         record: dict[str, Any] = {"image": shown, **result.to_dict()}
         if gestures is not None:
@@ -106,6 +122,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
             print(f"{shown}: {len(result.hands)} hand(s)")
         if args.json:
             print(json.dumps(record), flush=True)
+    failures += flush_failures()
     if bundled and not args.json:
         print(f"ran on the bundled example image; annotated copy written under {out_dir.resolve()}")
     if failures:
