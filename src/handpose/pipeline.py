@@ -7,8 +7,9 @@ derived from the previous frame's landmarks (HandLandmarkLandmarksToRoi).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ class HandPipeline:
         self.max_landmark_batch = max_landmark_batch
         self.rules = rules
         self._pool: ThreadPoolExecutor | None = None
+        self._image_pool: ThreadPoolExecutor | None = None
 
     def _worker(self) -> ThreadPoolExecutor:
         """One background thread for the landmark model while the palm detector runs (see process_batch)."""
@@ -102,11 +104,18 @@ class HandPipeline:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handpose-landmarks")
         return self._pool
 
+    def _image_workers(self) -> ThreadPoolExecutor:
+        """Two threads that each run whole images (see process_stream)."""
+        if self._image_pool is None:
+            self._image_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="handpose-images")
+        return self._image_pool
+
     def close(self) -> None:
-        """Stop the tracking worker thread; the sessions are released with this object."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Stop the worker threads; the sessions are released with this object."""
+        for pool in (self._pool, self._image_pool):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._pool = self._image_pool = None
 
     def warm_up(self) -> None:
         self.palm_model.warm_up()
@@ -179,7 +188,6 @@ class HandPipeline:
         min_presence_confidence: float,
         tracked: Sequence[Sequence[NormRect] | None] | None = None,
         palm_allowed: Sequence[bool] | None = None,
-        palms: Sequence[list[PalmDetection]] | None = None,
     ) -> list[FrameOutput]:
         """Process several frames: palm detection batched over the frames that need it, then every ROI of
         every frame through the landmark model as one batch.
@@ -187,18 +195,17 @@ class HandPipeline:
         ``tracked[i]`` holds frame i's ROIs from the previous frame's landmarks (None: static mode); the palm
         detector runs on frame i only when it has fewer than ``max_hands`` tracked ROIs, and
         ``palm_allowed[i]`` is not False (the opt-in palm interval; a frame without tracked ROIs always runs it).
-        ``palms``: the palm detections of the frames that need them, when already computed.
 
-        Several independent images (``tracked`` None) with two or more cores: the palm model of image k+1 runs
-        while the landmark model of image k does (:meth:`_overlap_images`); the outputs are the same.
+        Several independent images (``tracked`` None) with two or more cores are processed two at a time
+        (:meth:`process_stream`); the outputs are the same.
         """
         conf = {
             "max_hands": max_hands,
             "min_detection_confidence": min_detection_confidence,
             "min_presence_confidence": min_presence_confidence,
         }
-        if tracked is None and palms is None and self.plan.overlap and len(images) > 1:
-            return self._overlap_images(images, conf)
+        if tracked is None and self.plan.overlap and len(images) > 1:
+            return list(self.process_stream(images, **conf))
         tracked = tracked if tracked is not None else [None] * len(images)
         allowed = palm_allowed if palm_allowed is not None else [True] * len(images)
         need = [i for i, t in enumerate(tracked) if t is None or not t or (len(t) < max_hands and allowed[i])]
@@ -213,10 +220,9 @@ class HandPipeline:
         )
         if early is None:
             early_jobs = []
-        if palms is None:
-            palms = self.detect_palms(
-                [images[i] for i in need], min_score=min_detection_confidence, max_palms=max_hands
-            )
+        palms = self.detect_palms(
+            [images[i] for i in need], min_score=min_detection_confidence, max_palms=max_hands
+        )
         palms_of = dict(zip(need, palms, strict=True))
         rois_per_frame: list[list[NormRect]] = []
         palm_of_roi: list[list[PalmDetection | None]] = []
@@ -260,9 +266,6 @@ class HandPipeline:
             outputs.append(FrameOutput(hands, next_rects, i in palms_of, rois_per_frame[i]))
         return outputs
 
-    def _overlap_images(self, images: Sequence[np.ndarray], conf: dict[str, Any]) -> list[FrameOutput]:
-        return list(self.process_stream(images, **conf))
-
     def process_stream(
         self,
         images: Iterable[np.ndarray],
@@ -273,10 +276,11 @@ class HandPipeline:
     ) -> Iterator[FrameOutput]:
         """Independent images (static mode), one output per image, in order, as each is ready.
 
-        With two or more cores (``plan.overlap``) two stages are in flight: this thread runs the palm model of
-        image k+1 while the worker runs the landmark model (and the rest) of image k. Both cores work and no
-        thread spins, so the CPU time per image stays that of one thread (benchmarks/README.md). ``images`` is
-        read one ahead: at most two are held at a time. The outputs are those of one image at a time.
+        With two or more cores (``plan.overlap``) two images are processed at once, each whole (palm model, then
+        landmark model) on its own thread with the models' ``plan.per_model`` threads: ONNX Runtime sessions
+        take concurrent runs, so both cores stay busy whatever the mix of palm and landmark work, and no thread
+        spins, so the CPU time per image stays that of one thread (benchmarks/README.md). ``images`` is read at
+        most three ahead. The outputs are those of one image at a time.
         """
         conf = {
             "max_hands": max_hands,
@@ -287,14 +291,13 @@ class HandPipeline:
             for image in images:
                 yield from self.process_batch([image], **conf)
             return
-        pending = None
+        pending: deque[Future[list[FrameOutput]]] = deque()
         for image in images:
-            palms = self.detect_palms([image], min_score=min_detection_confidence, max_palms=max_hands)
-            if pending is not None:
-                yield from pending.result()
-            pending = self._worker().submit(self.process_batch, [image], **conf, palms=palms)
-        if pending is not None:
-            yield from pending.result()
+            pending.append(self._image_workers().submit(self.process_batch, [image], **conf))
+            if len(pending) >= 3:  # two running, one queued: this thread reads the next image meanwhile
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 def _make_hand(raw: dict[str, np.ndarray], palm: PalmDetection | None) -> Hand:

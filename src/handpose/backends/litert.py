@@ -8,6 +8,7 @@ and in ``handpose/models/tflite/``; nothing is downloaded. Get them from the med
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def _interpreter_class() -> type:
 class LiteRTModel:
     """One LiteRT interpreter (XNNPACK, ``threads`` threads, 0: every core) with the OnnxModel interface.
 
-    The .tflite models have a fixed batch of 1: a batch of N runs the interpreter N times.
+    The .tflite models have a fixed batch of 1: a batch of N runs the interpreter N times. An interpreter is
+    not thread-safe (unlike an ONNX Runtime session): concurrent calls are serialised on a lock.
     """
 
     def __init__(self, path: str | Path, *, threads: int = 0) -> None:
@@ -65,21 +67,22 @@ class LiteRTModel:
         self.threads = threads
         self.calls = 0
         self.seconds = 0.0
+        self._lock = threading.Lock()
 
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
         """Run a (N, H, W, C) float32 batch; returns the outputs in the ONNX models' order, each with N rows."""
-        start = time.perf_counter()
         it = self.interpreter
         rows: list[list[np.ndarray]] = [[] for _ in self._output_indices]
-        for item in np.ascontiguousarray(batch, dtype=np.float32):
-            it.set_tensor(self._input_index, item[None])
-            it.invoke()
-            for k, index in enumerate(self._output_indices):
-                rows[k].append(it.get_tensor(index).copy())
-        outputs = [np.concatenate(r) for r in rows]
-        self.seconds += time.perf_counter() - start
-        self.calls += 1
-        return outputs
+        with self._lock:
+            start = time.perf_counter()
+            for item in np.ascontiguousarray(batch, dtype=np.float32):
+                it.set_tensor(self._input_index, item[None])
+                it.invoke()
+                for k, index in enumerate(self._output_indices):
+                    rows[k].append(it.get_tensor(index))  # get_tensor returns a copy
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+        return [np.concatenate(r) for r in rows]
 
     def reset_stats(self) -> None:
         self.calls = 0

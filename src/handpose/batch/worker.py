@@ -166,14 +166,16 @@ class UnitProcessor:
 
     # -- videos --------------------------------------------------------------------------------------------
 
-    def video_lines(self, shown: str) -> Iterator[str]:
+    def video_lines(self, shown: str, source: str | None = None) -> Iterator[str]:
         """One result line per frame, in order, tracking hands from frame to frame (VIDEO mode). A video
-        that cannot be read gives one error line (after the lines of the frames decoded before the failure)."""
+        that cannot be read gives one error line (after the lines of the frames decoded before the failure).
+        ``source``: the path to read when it differs from the name ``shown`` (the Ray engine reads absolute
+        paths); lines and annotated copies are named by ``shown``."""
         lm = self.landmarker(video=True)
         lm.reset()
         writer: VideoWriter | None = None
         try:
-            with VideoReader(shown) as video:
+            with VideoReader(source or shown) as video:
                 for frame, ts, rgb in video:
                     result = lm.detect_for_video(rgb, ts)
                     if self.settings.annotated_dir:

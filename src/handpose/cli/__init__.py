@@ -66,29 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    limit_opencv_threads(getattr(args, "threads", 0))
+    limit_opencv_threads()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s"
     )
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ..shutdown import Interrupted, stop_on_signals
+
     try:
-        return int(args.func(args) or 0)
+        with stop_on_signals():  # SIGTERM (kill, docker, systemd) and SIGHUP stop a command like Ctrl-C
+            return int(args.func(args) or 0)
     except (HandposeError, ValueError) as exc:  # bad option values included: one line, never a traceback
         error_line(str(exc))
         return 2
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:
+        stop = exc if isinstance(exc, Interrupted) else Interrupted()
+        error_line(stop.message())
+        return stop.exit_code
 
 
-def limit_opencv_threads(threads: int) -> None:
+def limit_opencv_threads() -> None:
     """OpenCV's own thread pool off (one thread): the commands get their parallelism from the models' thread
     plan (:func:`handpose.runtime.thread_plan`), and OpenCV's pool in the small warps and colour conversions
     only added CPU time (3.5% per image, benchmarks/README.md) and went past ``--threads 1``. The command owns
-    its process, so it may set this process-wide value; the Python API leaves it alone. ``threads`` is the
-    command's ``--threads`` (unused: kept so a future OpenCV-heavy command can ask for more)."""
+    its process, so it may set this process-wide value; the Python API leaves it alone."""
     import cv2
 
     cv2.setNumThreads(1)

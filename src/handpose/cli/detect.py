@@ -126,6 +126,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     if bundled and not args.json:
         print(f"ran on the bundled example image; annotated copy written under {out_dir.resolve()}")
     if failures:
-        print(f"handpose: {failures} input(s) failed, {processed} processed", file=sys.stderr)
+        if failures + processed > 1:  # one input: its error line already says it all (one line per bad file)
+            print(f"handpose: {failures} input(s) failed, {processed} processed", file=sys.stderr)
         return 1
     return 0

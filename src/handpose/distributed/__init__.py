@@ -46,6 +46,8 @@ def import_ray() -> Any:
 def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
     """Connect to ``address`` (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``), or start a local Ray with
     ``num_cpus``; an already initialised Ray is used as is. Sets Ray Data to keep the input order."""
+    from .cluster import quiet_ray_data
+
     ray = import_ray()
     if not ray.is_initialized():
         if address:
@@ -58,6 +60,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
                 num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
             )
         logging.getLogger("ray.data").setLevel(logging.WARNING)
+        quiet_ray_data()
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False
@@ -82,14 +85,15 @@ class HandposeActor:
     ``{"path", "line"}`` with the exact JSONL lines of ``handpose batch`` (``output="lines"``).
     """
 
-    def __init__(self, settings: Any, output: str = "arrow") -> None:
+    def __init__(self, settings: Any, output: str = "arrow", names: dict[str, str] | None = None) -> None:
         from ..batch.worker import UnitProcessor
 
         self.processor = UnitProcessor(settings)
         self.output = output
+        self.names = names or {}  # path read -> name shown (the input as given on the driver)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> Any:
-        paths = [str(p) for p in batch["path"]]
+        paths = [self.names.get(str(p), str(p)) for p in batch["path"]]
         entries = [(p, bytes(b), None) for p, b in zip(paths, batch["bytes"], strict=True)]
         lines = list(self.processor.image_lines(entries))
         if self.output == "lines":
@@ -109,15 +113,16 @@ class VideoActor:
         self.rows_per_batch = rows_per_batch
 
     def __call__(self, batch: dict[str, np.ndarray]) -> Iterator[Any]:
-        for index, path in zip(batch["index"], batch["path"], strict=True):
+        shown = batch["shown"] if "shown" in batch else batch["path"]
+        for index, path, name in zip(batch["index"], batch["path"], shown, strict=True):
             chunk: list[str] = []
-            for line in self.processor.video_lines(str(path)):
+            for line in self.processor.video_lines(str(name), source=str(path)):
                 chunk.append(line)
                 if len(chunk) >= self.rows_per_batch:
-                    yield self._rows(int(index), str(path), chunk)
+                    yield self._rows(int(index), str(name), chunk)
                     chunk = []
             if chunk:
-                yield self._rows(int(index), str(path), chunk)
+                yield self._rows(int(index), str(name), chunk)
 
     def _rows(self, index: int, path: str, lines: list[str]) -> Any:
         if self.output == "lines":

@@ -18,9 +18,11 @@ from typing import IO, Any
 from ..batch.shards import PartsDir, UnitDone
 from ..batch.spec import BatchJob, Progress, available_cores
 from ..batch.worker import WorkerSettings, count, entries
+from ..errors import HandposeError
 from ..io.sinks import error_line
 from ..io.sources import ERROR, Unit
 from . import HandposeActor, VideoActor, _actor_pool, _read_binary, init_ray, rows_per_call
+from .cluster import check_reachable, cluster_path, is_uri, one_line
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +45,49 @@ def _windows(units: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
 def run_units_on_ray(
     units: Iterable[Unit], parts: PartsDir, settings: WorkerSettings, job: BatchJob, progress: Progress
 ) -> None:
-    """Process ``units`` on Ray (``job.ray_address``, or a local Ray with ``job.workers`` CPUs)."""
+    """Process ``units`` on Ray (``job.ray_address``, or a local Ray with ``job.workers`` CPUs).
+
+    Inputs leave the driver as absolute paths (or URIs), after a check that every node can read them; output
+    names stay as given. A failure inside Ray becomes one colourless HandposeError line (finished units kept).
+    """
     ray = init_ray(job.ray_address, job.workers or available_cores())
     threads = int(job.landmarker.get("threads") or 1)
+    annotated = cluster_path(settings.annotated_dir) if settings.annotated_dir else None
     actor_settings = WorkerSettings(
         landmarker={**settings.landmarker, "threads": threads},
         batch_size=settings.batch_size,
         digits=settings.digits,
-        annotated_dir=settings.annotated_dir,
+        annotated_dir=annotated,
     )
     concurrency = job.workers or None
-    for window in _windows(units, WINDOW_FILES):
-        _run_images(
-            ray, [u for u in window if not u.is_video], parts, actor_settings, concurrency, threads, progress
-        )
-        _run_videos(
-            ray, [u for u in window if u.is_video], parts, actor_settings, concurrency, threads, progress
-        )
+    checked = False
+    try:
+        for window in _windows(units, WINDOW_FILES):
+            if not checked:
+                shown = [item.shown for unit in window for item in unit.items if item.kind != ERROR]
+                videos = [u.items[0].shown for u in window if u.is_video and is_uri(u.items[0].shown)]
+                if videos:
+                    raise HandposeError(f"{videos[0]}: videos must be files on a shared filesystem, not URIs")
+                check_reachable(ray, shown, annotated)
+                checked = True
+            _run_images(
+                ray,
+                [u for u in window if not u.is_video],
+                parts,
+                actor_settings,
+                concurrency,
+                threads,
+                progress,
+            )
+            _run_videos(
+                ray, [u for u in window if u.is_video], parts, actor_settings, concurrency, threads, progress
+            )
+    except (HandposeError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # raised in a Ray worker (RayTaskError...) or by Ray itself
+        raise HandposeError(
+            f"Ray job failed ({one_line(exc)}); finished units are kept, rerun with --resume"
+        ) from exc
 
 
 class _ShardWriter:
@@ -90,12 +118,14 @@ def _run_images(
     threads: int,
     progress: Progress,
 ) -> None:
-    paths = [item.shown for unit in units for item in unit.items if item.kind != ERROR]
+    shown = [item.shown for unit in units for item in unit.items if item.kind != ERROR]
+    paths = [cluster_path(p) for p in shown]
     rows: Iterator[dict[str, Any]] = iter(())
     if paths:
+        names = {path: name for path, name in zip(paths, shown, strict=True) if path != name}
         ds = _read_binary(ray, paths).map_batches(
             HandposeActor,
-            fn_constructor_args=(settings, "lines"),
+            fn_constructor_args=(settings, "lines", names),
             batch_size=rows_per_call(settings.batch_size),
             batch_format="numpy",
             compute=_actor_pool(ray, concurrency, threads),
@@ -129,7 +159,12 @@ def _run_videos(
 ) -> None:
     if not units:
         return
-    ds = ray.data.from_items([{"index": i, "path": u.items[0].shown} for i, u in enumerate(units)])
+    ds = ray.data.from_items(
+        [
+            {"index": i, "path": cluster_path(u.items[0].shown), "shown": u.items[0].shown}
+            for i, u in enumerate(units)
+        ]
+    )
     ds = ds.map_batches(
         VideoActor,
         fn_constructor_args=(settings, "lines"),

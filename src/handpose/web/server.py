@@ -7,12 +7,14 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -70,10 +72,35 @@ def serve(
     )
     if on_listening is not None:
         on_listening(f"http://{shown_host}:{bound_port}/")
+    server = uvicorn.Server(uv_config)
     try:
-        uvicorn.Server(uv_config).run(sockets=[sock])
+        with _hangup_shuts_down(server):
+            server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+@contextlib.contextmanager
+def _hangup_shuts_down(server: Any) -> Iterator[None]:
+    """SIGHUP stops uvicorn gracefully, as SIGINT and SIGTERM do (uvicorn handles only those two), and is then
+    raised again for the caller's handler (:func:`handpose.shutdown.stop_on_signals`: exit 129)."""
+    hup = getattr(signal, "SIGHUP", None)
+    if hup is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hung_up: list[int] = []
+
+    def handle(signum: int, frame: Any) -> None:
+        hung_up.append(signum)
+        server.handle_exit(signum, frame)  # uvicorn's graceful stop; it re-raises SIGHUP into handle()
+
+    previous = signal.signal(hup, handle)
+    try:
+        yield
+    finally:
+        signal.signal(hup, previous)
+    if hung_up:
+        signal.raise_signal(hup)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
