@@ -12,9 +12,13 @@ Configurations (the ONNX sessions are built here with the options each one used,
 - ``one-thread-old-model``: 1 thread per model, models in sequence, old palm model.
 - ``one-thread``: the same with the current models (channel Pad folded into a 1x1 Conv).
 - ``one-thread-cv1``: the same with OpenCV's pool off (``cv2.setNumThreads(1)``, as the commands do).
+- ``landmark-2-threads``: ``one-thread-cv1`` but the landmark model on 2 threads (no spinning).
+- ``both-2-threads``: ``one-thread-cv1`` but both models on 2 threads (no spinning).
+- ``two-stage``: the palm model of image k+1 on this thread while a worker runs the landmark model of
+  image k (1 thread per model; the pipelining the issue proposed; palm and landmark-only post-processing).
 - ``overlap``: the current default for several images (``detect_batch`` / ``handpose detect`` on many
-  files): 1 thread per model, the palm model of image k+1 while the landmark model of image k runs;
-  OpenCV's pool off, as in the commands.
+  files): two images at once, each whole on its own thread with 1 thread per model; OpenCV's pool off, as
+  in the commands.
 - ``mediapipe``: MediaPipe 0.10.21 ``solutions.hands`` loop (``--mediapipe-python``), the reference.
 
 Every figure is the timed loop's wall and process CPU time (all threads) divided by the images; each line also
@@ -40,6 +44,9 @@ CONFIGS = (
     "one-thread-old-model",
     "one-thread",
     "one-thread-cv1",
+    "landmark-2-threads",
+    "both-2-threads",
+    "two-stage",
     "overlap",
     "mediapipe",
 )
@@ -63,7 +70,7 @@ else:
     from handpose import runtime
     from handpose.io.images import load_image
     from handpose.pipeline import HandPipeline
-    if name in ("one-thread-cv1", "overlap"):
+    if name in ("one-thread-cv1", "landmark-2-threads", "both-2-threads", "two-stage", "overlap"):
         cv2.setNumThreads(1)
     if name == "old-cli":
         from onnxruntime.capi import onnxruntime_pybind11_state as state
@@ -76,7 +83,7 @@ else:
             return o
 
         runtime.session_options = on_shared_pool
-    pipe = HandPipeline(cfg["model"], threads=2 if name == "overlap" else 1)
+    pipe = HandPipeline(cfg["model"], threads=2 if name == "overlap" else 1)  # two-stage: 1 thread/model
 
     def session(path, threads):
         o = ort.SessionOptions()
@@ -89,14 +96,33 @@ else:
             o.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(path), o, providers=["CPUExecutionProvider"])
 
-    if name != "overlap":
+    if name not in ("overlap", "two-stage"):
         palm = cfg["old_palm"] if name in ("old-cli", "old-api", "one-thread-old-model") else pipe.palm_model.path
-        pipe.palm_model.session = session(palm, 1)
-        pipe.landmark_model.session = session(pipe.landmark_model.path, os.cpu_count() if name == "old-api" else 1)
+        pipe.palm_model.session = session(palm, 2 if name == "both-2-threads" else 1)
+        lm_threads = 2 if name in ("landmark-2-threads", "both-2-threads") else os.cpu_count() if name == "old-api" else 1
+        pipe.landmark_model.session = session(pipe.landmark_model.path, lm_threads)
     imgs = [load_image(p) for p in paths]
     kw = dict(max_hands=2, min_detection_confidence=0.5, min_presence_confidence=0.5)
     if name == "overlap":
         run_all = lambda: [len(o.hands) for o in pipe.process_batch(imgs, **kw)]
+    elif name == "two-stage":
+        from concurrent.futures import ThreadPoolExecutor
+        from handpose.geometry import palm_to_rect
+        worker = ThreadPoolExecutor(1)
+
+        def landmarks(im, dets):
+            h, w = im.shape[:2]
+            rois = [palm_to_rect(d.box, d.keypoints, w, h) for d in dets]
+            return sum(1 for r in pipe.run_landmarks([(im, roi) for roi in rois]) if r["presence"] >= 0.5)
+
+        def run_all():
+            found, pending = [], None
+            for im in imgs:
+                dets = pipe.detect_palms([im], min_score=0.5, max_palms=2)[0]
+                if pending is not None:
+                    found.append(pending.result())
+                pending = worker.submit(landmarks, im, dets)
+            return found + [pending.result()]
     else:
         run_all = lambda: [len(pipe.process_batch([im], **kw)[0].hands) for im in imgs]
 found = run_all()  # warm-up

@@ -26,13 +26,19 @@ def main() -> int:
         "--threads", default="1,0", help="comma-separated ONNX Runtime thread counts (0: all cores)"
     )
     ap.add_argument("--mediapipe-python", default=None)
+    ap.add_argument("--palm-interval", type=int, default=None, help="handpose's opt-in palm interval N")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     results = []
     for video in a.videos:
         for threads in (int(t) for t in a.threads.split(",")):
             r = run_video_bench(
-                video, a.model, a.frames or None, threads=threads, mediapipe_python=a.mediapipe_python
+                video,
+                a.model,
+                a.frames or None,
+                threads=threads,
+                mediapipe_python=a.mediapipe_python,
+                palm_interval=a.palm_interval,
             )
             results.append(r)
             if not a.json:

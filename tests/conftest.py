@@ -45,7 +45,8 @@ IMAGES = DATA / "images"  # committed copies of handdata/images' package-sourced
 MADE = DATA / "made"  # fingerpose_pair.jpg: two hands, made by tests/data/make_test_video.py
 TEST_VIDEO = DATA / "video" / "fingerpose_moves.avi"  # made by tests/data/make_test_video.py: 256x192, 25 fps
 TEST_VIDEO_REFERENCE = DATA / "reference" / "fingerpose_moves.mediapipe_0.10.21_video.json"
-TEST_VIDEO_HANDS = [1] * 40 + [0] * 8 + [2] * 32  # hands per frame (the script's storyboard = MediaPipe's reference)
+# Hands per frame of TEST_VIDEO: the script's storyboard, and MediaPipe's reference count.
+TEST_VIDEO_HANDS = [1] * 40 + [0] * 8 + [2] * 32
 
 
 def find_image(name: str) -> Path | None:

@@ -129,7 +129,7 @@ def make_scene(
         pixels, lm = patch(src, size)
         rgb[y : y + size, x : x + size] = pixels
         boxes.append((x, y, size, 0))
-        scene.hands.append(lm + [x, y])
+        scene.hands.append(lm + np.array([x, y], dtype=np.float64))
         scene.sizes.append(size)
     return scene
 
@@ -139,9 +139,7 @@ def make_scenes(count: int, seed: int, folder: Path = DATA_IMAGES) -> list[Scene
     rng = np.random.default_rng(seed)
     sources = load_sources(folder)
     backs = [read_rgb(folder / name) for name in BACKGROUNDS]
-    return [
-        make_scene(rng, sources, backs, FRAMES[k % 2], f"scene{seed}-{k:02d}") for k in range(count)
-    ]
+    return [make_scene(rng, sources, backs, FRAMES[k % 2], f"scene{seed}-{k:02d}") for k in range(count)]
 
 
 def match(

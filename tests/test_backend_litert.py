@@ -106,3 +106,20 @@ def test_litert_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(litert, "BUNDLED_DIR", tmp_path / "none")
     with pytest.raises(ModelError, match="HANDPOSE_TFLITE_DIR"):
         HandLandmarker(backend="litert")
+
+
+def test_litert_warns_about_other_tflite_files(tmp_path, monkeypatch, caplog):
+    """A .tflite that is not the pinned MediaPipe 0.10.21 file is used, with a warning naming it."""
+    from handpose.backends.litert import tflite_path as find
+
+    other = tmp_path / "hand_landmark_lite.tflite"
+    other.write_bytes(tflite_path("hand_landmark_lite").read_bytes() + b"\0")
+    monkeypatch.setenv("HANDPOSE_TFLITE_DIR", str(tmp_path))
+    with caplog.at_level("WARNING", logger="handpose.backends.litert"):
+        assert find("hand_landmark_lite") == other
+    assert "not MediaPipe 0.10.21" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("HANDPOSE_TFLITE_DIR", str(tflite_path("hand_landmark_lite").parent))
+    with caplog.at_level("WARNING", logger="handpose.backends.litert"):
+        find("hand_landmark_lite")
+    assert caplog.text == ""

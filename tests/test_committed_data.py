@@ -72,8 +72,9 @@ def test_still_references_belong_to_the_committed_still():
 
 
 def test_make_test_video_made_the_committed_video():
-    """The script's frames equal the committed video's (exactly with the OpenCV it was made with, 5.1; other
-    versions may round the warps and the denoiser slightly differently, hence the 1-grey-level bound)."""
+    """The script's frames equal the committed video's: exactly with the OpenCV it was made with (5.1); other
+    versions round the warps and the denoiser slightly differently (OpenCV 4.11: mean difference 0.01 grey level,
+    at most 3 on a pixel), hence the bound of 0.1 on each frame's mean difference."""
     spec = importlib.util.spec_from_file_location("make_test_video", DATA / "make_test_video.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -82,4 +83,4 @@ def test_make_test_video_made_the_committed_video():
         decoded = [f.rgb[:, :, ::-1] for f in video]
     assert len(frames) == len(decoded) == 80
     worst = max(float(np.abs(a.astype(int) - b).mean()) for a, b in zip(frames, decoded, strict=True))
-    assert worst <= 1.0
+    assert worst <= 0.1

@@ -36,7 +36,12 @@ PALMS = ("palm_detection_full", "palm_detection_lite")
 LANDMARKS = ("hand_landmark_full", "hand_landmark_lite")
 
 # Committed test images (tests/data/images, tests/data/made): one hand, two hands, none, a grayscale crowd.
-PALM_IMAGES = ("fingerpose_nocurl.jpg", "fingerpose_pair.jpg", "neg_opencv_fruits.jpg", "opencv_basketball1.png")
+PALM_IMAGES = (
+    "fingerpose_nocurl.jpg",
+    "fingerpose_pair.jpg",
+    "neg_opencv_fruits.jpg",
+    "opencv_basketball1.png",
+)
 HAND_IMAGES = ("fingerpose_nocurl.jpg", "fingerpose_halfcurl.jpg", "fingerpose_fullcurl.jpg")
 ATOL, RTOL = 1e-4, 2e-5
 

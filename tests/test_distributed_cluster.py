@@ -195,3 +195,36 @@ def test_unreachable_inputs_and_ray_errors_are_one_clean_line(
     assert "every node mounts at the same path" in out["REACH"]
     assert out["LINE"] == "FileNotFoundError: Failed to open local file 'in/1.jpg'"
     assert "\x1b" not in out["LINE"]
+
+
+def test_object_store_uris_are_read_through_pyarrow(
+    cluster: tuple[str, dict[str, str]], workdir: Path
+) -> None:
+    """A ``file://`` URI goes the way ``s3://`` does (pyarrow's filesystems on the driver and in Ray's
+    readers); rows are named by the URIs."""
+    address, env = cluster
+    uri = (workdir / "in").as_uri()
+    cmd = [sys.executable, "-m", "handpose.cli", "batch", uri, "--no-progress", "--model", "lite"]
+    cmd += ["--out", "uri.jsonl", "--engine", "ray", "--ray-address", address]
+    run = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in (workdir / "uri.jsonl").read_text().splitlines()]
+    assert [r["image"] for r in rows] == [f"{uri}/{k:03d}.jpg" for k in range(N_FILES)]
+    if not (workdir / "local.jsonl").exists():  # run alone: the local engine's output as the reference
+        assert batch(workdir, env, "--out", "local.jsonl", "--workers", "1").returncode == 0
+    local = [json.loads(line) for line in (workdir / "local.jsonl").read_text().splitlines()]
+    assert [r["hands"] for r in rows] == [r["hands"] for r in local]
+
+
+def test_uris_need_the_ray_engine(workdir: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "handpose.cli", "batch", (workdir / "in").as_uri(), "--out", "x.jsonl"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        f"handpose: error: {(workdir / 'in').as_uri()}: object-store URIs are read by the Ray engine (add --engine ray)"
+    ]

@@ -86,7 +86,6 @@ def inputs(tmp_path_factory) -> Path:
     """The files the docs' blocks read, made from bundled data (see the module docstring)."""
     import cv2
 
-    from handpose.cli import main
     from handpose.data import example_image
     from handpose.io.video import VideoWriter, iter_frames
 
@@ -101,13 +100,16 @@ def inputs(tmp_path_factory) -> Path:
     (root / "photos").mkdir()
     for path in [*sorted(IMAGES.glob("fingerpose_*.jpg")), MADE / "fingerpose_pair.jpg"]:
         shutil.copy(path, root / "photos" / path.name)
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        for out in (["--out", "results.csv"], ["--out", "results.parquet", "--coco", "labels.json"]):
-            assert main(["batch", "photos", *out, "--workers", "1", "--no-progress"]) == 0
-    finally:
-        os.chdir(cwd)
+    for out in (["--out", "results.csv"], ["--out", "results.parquet", "--coco", "labels.json"]):
+        args = ["batch", "photos", *out, "--workers", "1", "--no-progress"]
+        proc = subprocess.run(
+            [sys.executable, "-m", "handpose.cli", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
     return root
 
 

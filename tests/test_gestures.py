@@ -19,7 +19,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from conftest import DATA, find_image, handdata_path
+from conftest import DATA, HANDDATA, find_image, handdata_path
 from handpose import HandLandmarker, gestures
 from handpose.gestures import FingerState, classify_hand, classify_landmarks
 from handpose.results import Hand
@@ -103,8 +103,11 @@ def test_labelled_table_is_well_formed():
 def test_accuracy_on_the_labelled_images_with_mediapipe_landmarks():
     correct, total, wrong = 0, 0, []
     finger_checks = 0
+    # The photos' MediaPipe landmarks are committed (tests/data/reference); the video frames' reference JSON is
+    # read from ../shared/handdata: without it, only the 9 photo entries are checked.
+    with_videos = (HANDDATA / "reference").is_dir()
     for entry in LABELS["entries"]:
-        if entry["gesture"] is None:
+        if entry["gesture"] is None or (not with_videos and entry["source"].startswith("videos/")):
             continue
         hand = _reference_hand(entry)
         result = classify_landmarks(hand["world_landmarks"], hand["handedness"]["label"])
@@ -118,7 +121,7 @@ def test_accuracy_on_the_labelled_images_with_mediapipe_landmarks():
         for finger, state in entry.get("fingers", {}).items():
             assert result.fingers[finger].value == state, (entry["source"], finger)
             finger_checks += 1
-    assert total == 44 and finger_checks == 34
+    assert (total, finger_checks) == ((44, 34) if with_videos else (9, 34))  # all finger labels are on photos
     assert correct / total >= ACCURACY_FLOOR, wrong
 
 

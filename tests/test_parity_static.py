@@ -41,7 +41,8 @@ def test_static_parity(model, reference, folder, request):
     landmarker = request.getfixturevalue(f"landmarker_{model}")
     records = [rec for rec in ref["images"] if (root / rec["file"]).is_file()]
     if root == IMAGES:  # fresh clone: every committed image has its reference
-        assert {r["file"] for r in records} == {p.name for p in IMAGES.iterdir() if p.suffix in (".jpg", ".png")}
+        committed = {p.name for p in IMAGES.iterdir() if p.suffix in (".jpg", ".png")}
+        assert {r["file"] for r in records} == committed
     else:
         assert len(records) == len(ref["images"])
     rows = []

@@ -110,7 +110,7 @@ def test_signal_stops_cleanly_and_resume_is_byte_identical(
     assert f"interrupted ({signame})" in err
     assert "--resume" in err
     assert "Traceback" not in err
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], f"still running after {signame}: {alive}"
     assert session_processes(proc.pid) == []
     assert not out.exists()
@@ -128,6 +128,6 @@ def test_workers_die_when_the_parent_is_killed(inputs: Path, tmp_path: Path) -> 
     assert len(children) >= 2
     os.kill(proc.pid, signal.SIGKILL)  # no handler runs: the workers must go by themselves
     proc.communicate(timeout=60)
-    gone, alive = psutil.wait_procs(children, timeout=20)
+    _, alive = psutil.wait_procs(children, timeout=20)
     assert alive == [], f"orphaned after SIGKILL of the parent: {alive}"
     assert session_processes(proc.pid) == []

@@ -92,7 +92,8 @@ def test_tasks_handedness_equals_mediapipe_tasks(image_landmarker):
     """Labels and indices as MediaPipe 0.10.21's Tasks HandLandmarker reports them on the same images."""
     ref = json.loads((DATA / "reference" / "mediapipe_0.10.21_tasks_static.json").read_text())
     compared = 0
-    images = [image for image in ref["images"] if find_image(image["file"]) is not None]  # 25, or the 12 committed
+    # all 25 shared images, or the 12 committed ones without ../shared/handdata
+    images = [image for image in ref["images"] if find_image(image["file"]) is not None]
     for image in images:
         result = image_landmarker.detect(Image.create_from_file(find_image(image["file"])))
         assert len(result.hand_landmarks) == len(image["hands"]), image["file"]

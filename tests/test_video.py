@@ -2,8 +2,8 @@
 ``handpose video`` command end to end.
 
 The real video is the committed tests/data/video/fingerpose_moves.avi (tests/data/make_test_video.py: 256x192,
-25 fps, 80 frames, lossless FFV1 in AVI; hands per frame from its MediaPipe 0.10.21 reference). The shared videos
-(../shared/handdata/videos, never copied into the repo) are read in place for the MP4 truncation case only.
+25 fps, 80 frames, lossless FFV1 in AVI; hands per frame from its MediaPipe 0.10.21 reference); the other videos
+are made from it or synthesized in tmp folders.
 """
 
 from __future__ import annotations
@@ -22,14 +22,11 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import TEST_VIDEO, handdata_path
+from conftest import TEST_VIDEO
 from handpose import HandLandmarker, VideoReadError
 from handpose.cli import main
 from handpose.errors import HandposeError
 from handpose.io.video import VideoReader, VideoWriter, iter_frames, parse_camera
-
-REACHING = ("videos", "mps_hand_reaching.mp4")  # 640x360, 25 fps, 202 frames, moov box before mdat
-
 
 # -- helpers that make real (small) video files ------------------------------------------------------------
 
@@ -117,8 +114,22 @@ def test_reader_iterates_once(tmp_path):
             list(video)
 
 
-def _truncated(tmp_path: Path, parts: tuple[str, str] | Path) -> Path:
-    src = parts if isinstance(parts, Path) else handdata_path(*parts)
+def faststart_mp4(path: Path) -> Path:
+    """TEST_VIDEO as an MP4 whose moov box comes before mdat (as cameras and web encoders write them), muxed by
+    PyAV (the [video] extra; OpenCV's writer always puts moov last)."""
+    av = pytest.importorskip("av", reason="PyAV (extra [video]) writes the moov-first MP4")
+    with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 256, 192, "yuv420p"
+        for frame in iter_frames(TEST_VIDEO):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame.rgb, format="rgb24")))
+        container.mux(stream.encode())
+    data = path.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")
+    return path
+
+
+def _truncated(tmp_path: Path, src: Path) -> Path:
     data = src.read_bytes()
     out = tmp_path / f"trunc_{src.name}"
     out.write_bytes(data[: int(len(data) * 0.3)])  # first 30% of a real MP4, in tmp only
@@ -142,7 +153,10 @@ BAD_VIDEOS = {
     "text": (lambda d: _file(d / "text.mp4", b"not a video\n" * 40), "not a video"),
     "zero-frames-mp4": (lambda d: write_video(d / "zero.mp4", 0), "not a video"),
     "zero-frames-avi": (lambda d: write_video(d / "zero.avi", 0, fourcc="MJPG"), "no video frame"),
-    "truncated-moov-first": (lambda d: _truncated(d, REACHING), "truncated or corrupt: decoded 52 of 202"),
+    "truncated-moov-first": (
+        lambda d: _truncated(d, faststart_mp4(d / "fs.mp4")),
+        "truncated or corrupt: decoded",
+    ),
     "truncated-moov-last": (lambda d: _truncated(d, write_video(d / "w.mp4", 30)), "not a video"),
     "truncated-avi": (lambda d: _truncated(d, TEST_VIDEO), "truncated or corrupt: decoded 25 of 80"),
 }

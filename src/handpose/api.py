@@ -63,6 +63,10 @@ class HandLandmarkerOptions:
     palm_interval: int | None = None
     # Inference backend: "onnxruntime" (CPU/CUDA) or "litert" (CPU, original .tflite files; handpose.backends).
     backend: str = "onnxruntime"
+    # Opt-in thorough search for small, far and many hands (handpose.thorough): multi-scale palm search + landmark
+    # verification; in VIDEO / LIVE_STREAM it runs every `thorough_interval` frames and tracking follows its hands.
+    thorough: bool = False
+    thorough_interval: int = 10
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -80,6 +84,11 @@ class HandLandmarkerOptions:
             raise ValueError(f"palm_interval must be None or an integer >= 1, got {interval!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        every = self.thorough_interval
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"thorough_interval must be an integer >= 1, got {every!r}")
+        if self.thorough and self.backend != "onnxruntime":
+            raise ValueError("thorough=True needs backend='onnxruntime'")
         self.running_mode = RunningMode(self.running_mode)
         if self.running_mode is RunningMode.LIVE_STREAM and self.result_callback is None:
             raise ValueError("LIVE_STREAM mode needs a result_callback")
@@ -129,6 +138,12 @@ class HandLandmarker:
         self._lock = threading.Lock()
         self._tracked: list[NormRect] = []
         self._since_palm = 0  # frames since the palm detector last ran (palm_interval)
+        self._thorough = None
+        self._since_thorough: int | None = None  # frames since the last thorough search (None: not yet)
+        if o.thorough:
+            from .thorough import ThoroughSearch
+
+            self._thorough = ThoroughSearch(self._pipeline)
         self._last_timestamp: int | None = None
         self._closed = False
         self._smoother = None
@@ -195,7 +210,10 @@ class HandLandmarker:
         self._check(RunningMode.IMAGE, "detect")
         rgb = to_rgb(image)
         with self._lock:
-            out = self._pipeline.process_batch([rgb], **self._kw())[0]
+            if self._thorough is not None:
+                out = self._thorough.detect([rgb], **self._kw())[0]
+            else:
+                out = self._pipeline.process_batch([rgb], **self._kw())[0]
         return self._result(out, rgb, None)
 
     def detect_batch(self, images: Sequence[ImageInput]) -> list[HandLandmarkerResult]:
@@ -206,7 +224,10 @@ class HandLandmarker:
         self._check(RunningMode.IMAGE, "detect_batch")
         rgbs = [to_rgb(img) for img in images]
         with self._lock:
-            outs = self._pipeline.process_batch(rgbs, **self._kw())
+            if self._thorough is not None:
+                outs = self._thorough.detect(rgbs, **self._kw())
+            else:
+                outs = self._pipeline.process_batch(rgbs, **self._kw())
         return [self._result(o, img, None) for o, img in zip(outs, rgbs, strict=True)]
 
     def detect_stream(self, images: Iterable[ImageInput]) -> Iterator[HandLandmarkerResult]:
@@ -223,6 +244,12 @@ class HandLandmarker:
                 shapes.append(rgb)
                 yield rgb
 
+        if self._thorough is not None:  # opt-in thorough search: one image at a time
+            for rgb in rgbs():
+                with self._lock:
+                    out = self._thorough.detect([rgb], **self._kw())[0]
+                yield self._result(out, shapes.popleft(), None)
+            return
         # No lock held across yields (the caller may call detect() in between): IMAGE mode keeps no state, and
         # the pipeline's sessions and worker are safe to share between threads.
         for out in self._pipeline.process_stream(rgbs(), **self._kw()):
@@ -251,6 +278,12 @@ class HandLandmarker:
                 [rgb], **self._kw(), tracked=[self._tracked], palm_allowed=[allowed]
             )[0]
             self._since_palm = 0 if out.palm_detector_ran else self._since_palm + 1
+            if self._thorough is not None:  # opt-in: the thorough search every thorough_interval frames
+                since = self._since_thorough
+                due = since is None or since + 1 >= self.options.thorough_interval
+                self._since_thorough = 0 if due or since is None else since + 1
+                if due:
+                    out = self._thorough.augment(rgb, out, **self._kw())
             self._tracked = out.next_rects
             result = self._result(out, rgb, timestamp_ms)
             if self._smoother is not None:
@@ -262,6 +295,7 @@ class HandLandmarker:
         with self._lock:
             self._tracked = []
             self._since_palm = 0
+            self._since_thorough = None
             self._last_timestamp = None
             if self._smoother is not None:
                 self._smoother.reset()

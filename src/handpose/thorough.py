@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
-from .geometry import NormRect, iou, landmarks_to_rect, palm_to_rect
+from . import constants as C
+from .backends import load_model
+from .geometry import NormRect, crop_roi, iou, landmarks_to_rect, palm_to_rect
 from .palm import PalmDetection, weighted_nms
 from .pipeline import FrameOutput, HandPipeline, _make_hand, to_tensor
 from .results import Hand
@@ -42,11 +45,12 @@ class ThoroughConfig:
 
     min_hand_px: float = MIN_HAND_PX
     max_tile: int = 1024
-    min_palm_score: float = 0.3
+    min_palm_score: float = 0.1
     min_presence: float = 0.5
-    candidates_per_hand: int = 3
-    extra_candidates: int = 4
+    candidates_per_hand: int = 4
+    extra_candidates: int = 8
     refine: bool = True
+    prefilter: float = 0.1
     merge_levels: bool = True
 
 
@@ -186,6 +190,7 @@ class ThoroughSearch:
         self.pipeline = pipeline
         self.config = config or ThoroughConfig()
         self._model: DynamicPalmModel | None = None
+        self._lite: Any = None
         self._plans: dict[tuple[int, int], list[Level]] = {}
 
     @property
@@ -229,7 +234,9 @@ class ThoroughSearch:
                         per_tile = []
                         for t, tile in enumerate(level.tiles):
                             row = n * len(level.tiles) + t
-                            per_tile += [(tile, d) for d in decode_tile(regressors[row], logits[row], tile, min_score)]
+                            per_tile += [
+                                (tile, d) for d in decode_tile(regressors[row], logits[row], tile, min_score)
+                            ]
                         found[i].extend(to_frame(d, level) for d in drop_cut_palms(per_tile, level))
         if self.config.merge_levels:
             return [weighted_nms(dets) for dets in found]
@@ -241,7 +248,12 @@ class ThoroughSearch:
         images: Sequence[np.ndarray],
         min_presence: float,
     ) -> list[tuple[int, Hand, NormRect]]:
-        """Landmarks of every (frame, palm, ROI) job, one batch (two with ``refine``); keeps present hands."""
+        """Landmarks of every (frame, palm, ROI) job, one batch (two with ``refine``); keeps present hands.
+
+        With ``prefilter`` the lite landmark model (3x cheaper) first drops the candidates it sees no hand in."""
+        if self.config.prefilter and jobs:
+            scores = self.presence([(images[i], r) for i, _, r in jobs])
+            jobs = [job for job, p in zip(jobs, scores, strict=True) if p >= self.config.prefilter]
         raws = self.pipeline.run_landmarks([(images[i], r) for i, _, r in jobs])
         rects = [
             landmarks_to_rect(raw["landmarks"], images[i].shape[1], images[i].shape[0])
@@ -259,6 +271,29 @@ class ThoroughSearch:
         for (i, palm, _), raw, rect in zip(jobs, raws, rects, strict=True):
             if float(raw["presence"]) >= min_presence:
                 out.append((i, _make_hand(raw, palm), rect))
+        return out
+
+    def presence(self, jobs: Sequence[tuple[np.ndarray, NormRect]]) -> list[float]:
+        """The lite landmark model's hand presence score of each (image, ROI), batched."""
+        if self._lite is None:
+            self._lite = load_model(
+                "hand_landmark_lite",
+                backend="onnxruntime",
+                threads=self.pipeline.plan.budget,
+                providers=self.pipeline.palm_model.providers,
+            )
+        keep = self.pipeline.rules.landmark_keep_aspect_ratio
+        out: list[float] = []
+        for start in range(0, len(jobs), self.pipeline.max_landmark_batch):
+            chunk = jobs[start : start + self.pipeline.max_landmark_batch]
+            crops = [
+                crop_roi(img, r, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE, keep_aspect_ratio=keep)[
+                    0
+                ]
+                for img, r in chunk
+            ]
+            presence = self._lite(to_tensor(crops))[1]
+            out += [float(v) for v in presence.reshape(len(chunk), -1)[:, 0]]
         return out
 
     def _candidates(
@@ -300,7 +335,8 @@ class ThoroughSearch:
         for i, _image in enumerate(images):
             hands, rects = list(base[i].hands), list(base[i].next_rects)
             mine = sorted(
-                ((h, r) for j, h, r in found if j == i), key=lambda hr: -hr[0].presence * max(hr[0].palm_score, 0.1)
+                ((h, r) for j, h, r in found if j == i),
+                key=lambda hr: -hr[0].presence * max(hr[0].palm_score, 0.1),
             )
             for hand, rect in mine:
                 if len(hands) >= max_hands:

@@ -29,8 +29,8 @@ from . import constants as C
 from .palm import PalmDetection, weighted_nms
 
 TILE_ALIGN = 32  # input sides: multiples of the network's total stride (keeps its SAME paddings as at 192)
-MIN_PALM_INPUT = 20.0  # px: the smallest palm box the detector still finds reliably (anchor min scale x 192 ~ 28)
-LEVEL_RATIO = 1.5  # size range each level covers (palm boxes of p .. 2.5 p frame pixels)
+MIN_PALM_INPUT = 20.0  # px: smallest palm box found reliably enough (anchor min scale x 192 ~ 28)
+LEVEL_RATIO = 1.5  # scale ratio of consecutive levels
 EDGE_MARGIN = 2.0  # px (scaled frame): a palm this close to an inner tile border counts as cut
 
 
@@ -75,17 +75,17 @@ class Level:
 
 
 def _align(value: float) -> int:
-    return max(TILE_ALIGN, int(math.ceil(value / TILE_ALIGN)) * TILE_ALIGN)
+    return max(TILE_ALIGN, math.ceil(value / TILE_ALIGN) * TILE_ALIGN)
 
 
 def _starts(length: int, tile: int, overlap: int) -> list[int]:
     """Tile origins along one axis: first at 0, last flush with the end, spaced at most tile - overlap."""
     if length <= tile:
         return [0]
-    count = int(math.ceil((length - overlap) / max(1, tile - overlap)))
+    count = math.ceil((length - overlap) / max(1, tile - overlap))
     count = max(2, count)
     step = (length - tile) / (count - 1)
-    return [int(round(k * step)) for k in range(count)]
+    return [round(k * step) for k in range(count)]
 
 
 def level_scales(width: int, height: int, min_palm: float, max_scale: float = 1.0) -> list[float]:

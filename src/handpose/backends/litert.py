@@ -7,6 +7,8 @@ and in ``handpose/models/tflite/``; nothing is downloaded. Get them from the med
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import threading
 import time
@@ -16,6 +18,7 @@ import numpy as np
 
 from ..errors import MissingExtraError, ModelError
 
+log = logging.getLogger(__name__)
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models" / "tflite"
 
 
@@ -25,11 +28,23 @@ def tflite_path(name: str) -> Path:
     for d in dirs:
         path = d / f"{name}.tflite"
         if path.is_file():
+            _check_source(name, path)
             return path
     raise ModelError(
         f"{name}.tflite not found in {', '.join(str(d) for d in dirs)}: backend='litert' needs MediaPipe's "
         "original .tflite files (set HANDPOSE_TFLITE_DIR to a folder holding them)"
     )
+
+
+def _check_source(name: str, path: Path) -> None:
+    """Warn when ``path`` is not the .tflite file the bundled ONNX model was converted from (manifest.json):
+    results may then differ from MediaPipe 0.10.21's."""
+    from ..models import load_manifest
+
+    entry = next((e for e in load_manifest()["files"] if e.get("model") == name), None)
+    pinned = entry["source"]["sha256"] if entry else None
+    if pinned and hashlib.sha256(path.read_bytes()).hexdigest() != pinned:
+        log.warning("%s is not MediaPipe 0.10.21's %s.tflite (sha256 differs from manifest.json)", path, name)
 
 
 def _interpreter_class() -> type:

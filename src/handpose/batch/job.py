@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from ..errors import HandposeError
+from ..io.remote import is_uri
 from ..io.sinks import assemble, format_of
 from ..io.sources import Unit, expand_sources, plan_units
 from ..shutdown import Interrupted, die_with_parent
@@ -61,6 +62,9 @@ def run_job(job: BatchJob) -> JobSummary:
     if job.batch_size < 1 or job.chunk_size < 1 or job.workers < 0:
         raise ValueError("batch size and chunk size must be >= 1, workers >= 0")
     format_of(job.out)  # fail fast on a bad suffix
+    uris = [s for s in job.sources if is_uri(s)]
+    if uris and job.engine != "ray":
+        raise ValueError(f"{uris[0]}: object-store URIs are read by the Ray engine (add --engine ray)")
     from ..api import HandLandmarkerOptions
 
     HandLandmarkerOptions(**job.landmarker)  # bad option values: one clear ValueError now, not a worker crash

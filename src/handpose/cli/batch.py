@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError
-from .common import HelpFormatter, add_model_options, add_palm_interval_option, error_line, landmarker_kwargs
+from .common import (
+    HelpFormatter,
+    add_model_options,
+    add_palm_interval_option,
+    add_thorough_option,
+    error_line,
+    landmarker_kwargs,
+)
 
 EXAMPLES = """\
 examples:
@@ -57,6 +64,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_model_options(p)
     add_palm_interval_option(p)
+    add_thorough_option(p, video=True)
     p.set_defaults(func=cmd_batch)
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "HelpFormatter",
     "add_model_options",
     "add_palm_interval_option",
+    "add_thorough_option",
     "error_line",
     "example_image",
     "landmarker_kwargs",
@@ -94,6 +95,25 @@ def add_palm_interval_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_thorough_option(p: argparse.ArgumentParser, *, video: bool = False) -> None:
+    """``--thorough`` (and ``--thorough-interval N`` for the commands that track hands): the opt-in search for
+    small, far and many hands (handpose.thorough)."""
+    p.add_argument(
+        "--thorough",
+        action="store_true",
+        help="also search for small, far and many hands: the palm detector on several scales of the frame, "
+        "each candidate checked by the landmark model (several times slower; use with --max-hands)",
+    )
+    if video:
+        p.add_argument(
+            "--thorough-interval",
+            type=positive_int,
+            default=10,
+            metavar="N",
+            help="with --thorough: run the thorough search every N frames; tracking follows the hands it finds",
+        )
+
+
 def landmarker_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The :class:`~handpose.HandLandmarker` keyword arguments for the options of :func:`add_model_options`."""
     return {
@@ -104,4 +124,10 @@ def landmarker_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "threads": args.threads,
         "device": args.device,
         **({"palm_interval": args.palm_interval} if getattr(args, "palm_interval", None) is not None else {}),
+        **({"thorough": True} if getattr(args, "thorough", False) else {}),
+        **(
+            {"thorough_interval": args.thorough_interval}
+            if getattr(args, "thorough", False) and getattr(args, "thorough_interval", None)
+            else {}
+        ),
     }

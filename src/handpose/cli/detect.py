@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandposeError
-from .common import HelpFormatter, add_model_options, error_line, example_image, landmarker_kwargs
+from .common import (
+    HelpFormatter,
+    add_model_options,
+    add_thorough_option,
+    error_line,
+    example_image,
+    landmarker_kwargs,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -35,6 +42,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per image on stdout")
     p.add_argument("--gestures", action="store_true", help="add finger states and named gestures to JSON")
     add_model_options(p)
+    add_thorough_option(p)
     p.set_defaults(func=cmd_detect)
 
 

@@ -18,6 +18,7 @@ from .common import (
     HelpFormatter,
     add_model_options,
     add_palm_interval_option,
+    add_thorough_option,
     error_line,
     landmarker_kwargs,
     os_error_line,
@@ -45,7 +46,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "-o",
         "--output",
-        help="annotated video (.mp4, .mov, .m4v, .mkv, .avi) (default: IN.handpose.mp4 here)",
+        help="annotated video: .mp4/.mov/.m4v/.mkv (H.264 with the [video] extra, else mp4v), .webm (VP9, "
+        "[video] extra), .avi (MJPG) (default: IN.handpose.mp4 here)",
     )
     p.add_argument("--jsonl", help="write one JSON object per frame to this file (default: none)")
     p.add_argument("--no-video", action="store_true", help="do not write an annotated video")
@@ -58,6 +60,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
     add_model_options(p)
     add_palm_interval_option(p)
+    add_thorough_option(p, video=True)
     p.set_defaults(func=cmd_video)
 
 

@@ -16,7 +16,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from .common import HelpFormatter, add_model_options, add_palm_interval_option, error_line, os_error_line
+from .common import (
+    HelpFormatter,
+    add_model_options,
+    add_palm_interval_option,
+    add_thorough_option,
+    error_line,
+    os_error_line,
+)
 from .video import Progress, frame_record, open_landmarker
 
 EPILOG_WEBCAM = """\
@@ -56,6 +63,7 @@ def add_parser(sub: Any) -> None:
     w.add_argument("--smooth", action="store_true", help="one-euro smoothing of landmarks")
     add_model_options(w)
     add_palm_interval_option(w)
+    add_thorough_option(w, video=True)
     w.set_defaults(func=cmd_webcam)
 
 

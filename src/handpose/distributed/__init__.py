@@ -56,6 +56,9 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
             # Ray renices its worker processes to 15 by default; on a machine shared with other work that
             # starves the actors. A local Ray started here runs them at normal priority, like the local engine.
             os.environ.setdefault(RAY_NICENESS_ENV, "0")
+            # Ray notes at WARNING level that a new local cluster gets token authentication; handpose starts
+            # this private cluster itself and keeps that safe default, so the note says nothing to the user.
+            logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
             ray.init(
                 num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
             )

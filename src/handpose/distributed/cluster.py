@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import HandposeError
+from ..io.remote import is_uri
 
 log = logging.getLogger(__name__)
 
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SAMPLE_FILES = 8  # inputs checked on every node before the job starts
 
@@ -33,11 +33,6 @@ SAMPLE_FILES = 8  # inputs checked on every node before the job starts
 # errors of the driver's core worker (and prints a line of its own), and max_restarts=0 gives up Ray's actor
 # fault tolerance through map_batches' **ray_remote_args, deprecated for removal in Ray 2.64.
 _SMALL_JOB_WARNING = r"The minimum number of concurrent actors"  # Ray Data: fewer input blocks than actors
-
-
-def is_uri(path: str) -> bool:
-    """Whether ``path`` is a URI with a scheme (``s3://b/k``), not a local path (``C:\\x`` is local)."""
-    return bool(_URI.match(path))
 
 
 def cluster_path(shown: str) -> str:

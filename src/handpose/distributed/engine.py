@@ -19,10 +19,11 @@ from ..batch.shards import PartsDir, UnitDone
 from ..batch.spec import BatchJob, Progress, available_cores
 from ..batch.worker import WorkerSettings, count, entries
 from ..errors import HandposeError
+from ..io.remote import is_uri
 from ..io.sinks import error_line
 from ..io.sources import ERROR, Unit
 from . import HandposeActor, VideoActor, _actor_pool, _read_binary, init_ray, rows_per_call
-from .cluster import check_reachable, cluster_path, is_uri, one_line
+from .cluster import check_reachable, cluster_path, one_line
 
 log = logging.getLogger(__name__)
 

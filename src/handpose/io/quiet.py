@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 # log level.
 _CODEC_LINE = re.compile(
     r"^(libpng (error|warning)|Corrupt JPEG data|Premature end of JPEG|Invalid JPEG|Unsupported JPEG|"
-    r"Bogus |Warning: |JPEG |Not a JPEG|Improper call|Quantization table|Huffman table|Suspension|"
-    r"TIFF|\S+: (Warning|Error),|\[ ?(WARN|ERROR|INFO|DEBUG|FATAL):)"
+    r"Bogus |Warning: unknown JFIF|JPEG datastream|Not a JPEG|Improper call|Quantization table|Huffman table|"
+    r"Suspension|TIFF|\S+: (Warning|Error),|\[ ?(WARN|ERROR|INFO|DEBUG|FATAL):)"
 )
 
 _lock = threading.Lock()

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .images import IMAGE_EXTENSIONS
+from .remote import expand_uri, is_uri
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,10 @@ def expand_source(source: str, *, allow_lists: bool = True) -> Iterator[Item]:
                 yield from expand_source(entry, allow_lists=False)
         except OSError as exc:
             yield Item(source, ERROR, f"cannot read list file ({exc.strerror or exc})")
+        return
+    if is_uri(source):  # object storage (s3://...) through pyarrow: for the Ray engine
+        for uri, problem in expand_uri(source, _MEDIA_EXTENSIONS):
+            yield Item(uri, ERROR, problem) if problem else Item(uri, kind_of(uri))
         return
     if os.path.isfile(source):
         yield Item(source, kind_of(source))

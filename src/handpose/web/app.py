@@ -169,7 +169,7 @@ def create_app(config: WebConfig | None = None, **overrides: Any) -> FastAPI:
         return JSONResponse({"error": "internal_error", "detail": type(exc).__name__}, status_code=500)
 
     async def image_and_result(
-        request: Request, model: str | None, max_hands: int | None
+        request: Request, model: str | None, max_hands: int | None, thorough: bool = False
     ) -> tuple[Any, Any, str]:
         if engine.requests >= config.max_requests:
             raise ApiError(
@@ -182,7 +182,9 @@ def create_app(config: WebConfig | None = None, **overrides: Any) -> FastAPI:
         try:
             data, declared, name = await read_image_request(request, config.max_upload_bytes)
             rgb = await engine.decode_async(data, declared, name)
-            result, _ = await engine.detect_async(rgb, model or config.model, max_hands or config.max_hands)
+            result, _ = await engine.detect_async(
+                rgb, model or config.model, max_hands or config.max_hands, thorough=thorough
+            )
         finally:
             engine.requests -= 1
         return rgb, result, name
@@ -198,9 +200,12 @@ def create_app(config: WebConfig | None = None, **overrides: Any) -> FastAPI:
         annotate: bool = Query(False, description="return the annotated image as JPEG instead of JSON"),
         model: str | None = model_query,
         max_hands: int | None = hands_query,
+        thorough: bool = Query(
+            False, description="also search for small, far and many hands (several times slower)"
+        ),
     ) -> Response:
         """Hands in one image: `{"image", "width", "height", "hands": [...]}` as `handpose detect --json`."""
-        rgb, result, name = await image_and_result(request, model, max_hands)
+        rgb, result, name = await image_and_result(request, model, max_hands, thorough)
         if annotate:
             jpeg = await engine.run(engine.annotated_jpeg, rgb, result)
             return Response(jpeg, media_type="image/jpeg")

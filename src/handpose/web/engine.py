@@ -35,6 +35,7 @@ from .errors import ApiError, payload_too_large, unprocessable, unsupported_medi
 
 log = logging.getLogger("handpose.web")
 T = TypeVar("T")
+THOROUGH_INTERVAL = 10  # tracked streams with "find small hands": frames between thorough searches
 
 CAPTURE_NAME = re.compile(
     r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})\.jpg"
@@ -110,6 +111,7 @@ class StreamTracking:
     tracked: list[NormRect] = field(default_factory=list)
     since_palm: int = 0  # frames since the palm detector last ran
     key: tuple[str, int] | None = None  # (model, max_hands) the ROIs belong to
+    since_thorough: int | None = None  # frames since the last thorough search (thorough streams)
 
 
 class Engine:
@@ -120,6 +122,7 @@ class Engine:
         self.save_dir = Path(config.save_dir)
         self.save_dir.mkdir(parents=True, exist_ok=True)
         self._landmarkers: dict[str, HandLandmarker] = {}
+        self._searches: dict[str, Any] = {}  # model -> handpose.thorough.ThoroughSearch, on first use
         self._model_locks = {m: threading.Lock() for m in MODELS}
         self._create_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(config.workers, thread_name_prefix="handpose-web")
@@ -152,17 +155,45 @@ class Engine:
     def loaded_models(self) -> list[str]:
         return sorted(self._landmarkers)
 
+    def thorough_search(self, model: str):  # type: ignore[no-untyped-def]
+        """The thorough search (handpose.thorough) on the landmarker of ``model``, created on first use."""
+        from ..thorough import ThoroughSearch
+
+        landmarker = self.landmarker(model)
+        with self._create_lock:
+            if model not in self._searches:
+                self._searches[model] = ThoroughSearch(landmarker.pipeline)
+            return self._searches[model]
+
     def detect(
-        self, rgb: np.ndarray, model: str, max_hands: int, tracking: StreamTracking | None = None
+        self,
+        rgb: np.ndarray,
+        model: str,
+        max_hands: int,
+        tracking: StreamTracking | None = None,
+        thorough: bool = False,
     ) -> HandLandmarkerResult:
         """Hands in one RGB image, as :meth:`HandLandmarker.detect` with ``max_hands`` for this call (blocking).
 
         Runs the landmarker's pipeline directly so that one loaded model serves every ``max_hands``. With
         ``tracking`` (a WebSocket stream when ``palm_interval`` is set), hands are tracked from its previous
         frame and the palm detector runs at most every ``palm_interval`` frames while a hand is tracked.
+        ``thorough``: the opt-in search for small, far and many hands (handpose.thorough); on a tracked stream it
+        runs every :data:`THOROUGH_INTERVAL` frames and tracking follows the hands it finds.
         """
         landmarker = self.landmarker(model)
         c = self.config
+        search = self.thorough_search(model) if thorough else None
+        conf = {
+            "max_hands": max_hands,
+            "min_detection_confidence": c.min_detection_confidence,
+            "min_presence_confidence": c.min_presence_confidence,
+        }
+        if search is not None and tracking is None:
+            with self._model_locks[model]:
+                out = search.detect([rgb], **conf)[0]
+            height, width = rgb.shape[:2]
+            return HandLandmarkerResult(tuple(out.hands), width, height, out.palm_detector_ran)
         with self._model_locks[model]:
             kw: dict[str, Any] = {}
             if tracking is not None:
@@ -181,6 +212,12 @@ class Engine:
             )[0]
             if tracking is not None:
                 tracking.since_palm = 0 if out.palm_detector_ran else tracking.since_palm + 1
+                if search is not None:
+                    since = tracking.since_thorough
+                    due = since is None or since + 1 >= THOROUGH_INTERVAL
+                    tracking.since_thorough = 0 if due or since is None else since + 1
+                    if due:
+                        out = search.augment(rgb, out, **conf)
                 tracking.tracked = out.next_rects
         height, width = rgb.shape[:2]
         return HandLandmarkerResult(tuple(out.hands), width, height, out.palm_detector_ran)
@@ -252,7 +289,12 @@ class Engine:
         return await self.run(self.decode, data, declared, name)
 
     async def detect_async(
-        self, rgb: np.ndarray, model: str, max_hands: int, tracking: StreamTracking | None = None
+        self,
+        rgb: np.ndarray,
+        model: str,
+        max_hands: int,
+        tracking: StreamTracking | None = None,
+        thorough: bool = False,
     ) -> tuple[HandLandmarkerResult, float]:
         """Hands in ``rgb`` on the model's inference thread; also the inference time in ms."""
         if model not in MODELS:
@@ -260,7 +302,7 @@ class Engine:
 
         def timed() -> tuple[HandLandmarkerResult, float]:
             t0 = time.perf_counter()
-            result = self.detect(rgb, model, max_hands, tracking)
+            result = self.detect(rgb, model, max_hands, tracking, thorough)
             return result, (time.perf_counter() - t0) * 1000.0
 
         try:

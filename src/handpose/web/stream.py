@@ -5,7 +5,7 @@ Protocol (all server messages are JSON text with a ``type``):
 - client → server, binary: one image (JPEG; PNG/WebP/BMP also accepted), at most ``max_frame_bytes``.
   Frames are numbered 1, 2, ... in the order received; results and errors carry that ``frame`` number.
 - client → server, text: JSON control messages ``{"type": "config", "model": "lite", "max_hands": 1}``
-  and ``{"type": "ping"}``.
+  and ``{"type": "ping"}``; ``"thorough": true`` in a config message turns on the search for small hands.
 - server → client: ``ready`` (limits and settings, on connect; ``palm_interval`` when ``handpose serve
   --palm-interval N`` makes each stream track hands from frame to frame), ``result`` (``frame``, ``width``,
   ``height``, ``hands`` as in ``handpose detect --json``, ``timing`` in ms, ``dropped`` so far), ``config``
@@ -42,6 +42,7 @@ class StreamSession:
         cfg = engine.config
         self.model = cfg.model
         self.max_hands = cfg.max_hands
+        self.thorough = False  # "find small hands" (handpose.thorough), set by a config message
         self.received = 0
         self.dropped = 0
         self.processed = 0
@@ -68,6 +69,7 @@ class StreamSession:
         return {
             "model": self.model,
             "max_hands": self.max_hands,
+            **({"thorough": True} if self.thorough else {}),
             "max_fps": cfg.max_fps,
             "max_frame_bytes": cfg.max_frame_bytes,
             **({"palm_interval": cfg.palm_interval} if cfg.palm_interval else {}),
@@ -147,7 +149,10 @@ class StreamSession:
         limit = self.engine.config.max_hands_limit
         if not isinstance(max_hands, int) or isinstance(max_hands, bool) or not 1 <= max_hands <= limit:
             raise ApiError(422, "invalid_request", f"max_hands must be an integer in 1..{limit}")
-        self.model, self.max_hands = model, max_hands
+        thorough = message.get("thorough", self.thorough)
+        if not isinstance(thorough, bool):
+            raise ApiError(422, "invalid_request", "thorough must be true or false")
+        self.model, self.max_hands, self.thorough = model, max_hands, thorough
 
     # -- processing -----------------------------------------------------------------------------------------
 
@@ -174,7 +179,7 @@ class StreamSession:
             rgb = await self.engine.decode_async(data, None, f"frame {frame}")
             t1 = time.perf_counter()
             result, inference_ms = await self.engine.detect_async(
-                rgb, self.model, self.max_hands, self.tracking
+                rgb, self.model, self.max_hands, self.tracking, self.thorough
             )
         except ApiError as err:
             await self.error(err, frame)

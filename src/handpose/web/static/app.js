@@ -8,7 +8,7 @@
   const ui = {
     status: $("status"), fps: $("fps"), latency: $("latency"), hands: $("hands"), dropped: $("dropped"),
     message: $("message"), capture: $("capture"), mirror: $("mirror"), model: $("model"),
-    maxHands: $("maxHands"), upload: $("upload"), camera: $("camera"), gallery: $("gallery"),
+    maxHands: $("maxHands"), thorough: $("thorough"), upload: $("upload"), camera: $("camera"), gallery: $("gallery"),
     captureCount: $("captureCount"),
   };
 
@@ -50,8 +50,13 @@
     ui.status.textContent = text;
     ui.status.className = "status " + (ok ? "ok" : "bad");
   }
-  function settings() { return { model: ui.model.value, max_hands: Number(ui.maxHands.value) }; }
-  function query() { const s = settings(); return `model=${s.model}&max_hands=${s.max_hands}`; }
+  function settings() {
+    return { model: ui.model.value, max_hands: Number(ui.maxHands.value), thorough: ui.thorough.checked };
+  }
+  function query() {
+    const s = settings();
+    return `model=${s.model}&max_hands=${s.max_hands}` + (s.thorough ? "&thorough=true" : "");
+  }
 
   // ---- drawing --------------------------------------------------------------------------------------------
   function sizeOverlay(width, height) {
@@ -283,6 +288,7 @@
   ui.mirror.addEventListener("change", () => video.classList.toggle("mirrored", ui.mirror.checked));
   ui.model.addEventListener("change", () => { sendConfig(); if (state.mode === "image") onUpload(); });
   ui.maxHands.addEventListener("change", () => { sendConfig(); if (state.mode === "image") onUpload(); });
+  ui.thorough.addEventListener("change", () => { sendConfig(); if (state.mode === "image") onUpload(); });
   ui.upload.addEventListener("change", onUpload);
   ui.camera.addEventListener("click", useCamera);
   ui.capture.addEventListener("click", capture);
