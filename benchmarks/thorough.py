@@ -26,11 +26,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
 
-import hand_scenes as hs
-from handpose import HandLandmarker
-from handpose.bench import find_mediapipe_python
+import hand_scenes as hs  # noqa: E402
+from handpose import HandLandmarker  # noqa: E402
+from handpose.bench import find_mediapipe_python  # noqa: E402
 
 MP_SCRIPT = r"""
 import json, sys, time
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             key = f"{scene.rgb.shape[1]}x{scene.rgb.shape[0]}"
             ratios.setdefault(key, []).append((t2 - t1) / (t1 - t0))
             times.setdefault(key, []).append(((t1 - t0) * 1000, (t2 - t1) * 1000))
-    python = find_mediapipe_python(args.mediapipe)
+    python = find_mediapipe_python(args.mediapipe or str(REPO / ".mp-venv" / "bin" / "python"))
     if python:
         mp_found = run_mediapipe(python, scenes, args.max_hands)
         if mp_found is not None:

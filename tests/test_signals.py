@@ -131,3 +131,21 @@ def test_workers_die_when_the_parent_is_killed(inputs: Path, tmp_path: Path) -> 
     _, alive = psutil.wait_procs(children, timeout=20)
     assert alive == [], f"orphaned after SIGKILL of the parent: {alive}"
     assert session_processes(proc.pid) == []
+
+
+def test_sigterm_stops_a_ray_job_like_ctrl_c(inputs: Path, tmp_path: Path) -> None:
+    """ray.init takes SIGTERM over in the driver (sys.exit(15) and a C-level stack dump + abort): handpose puts
+    its handler back, so the Ray engine stops like the local one, and the local Ray it started goes too."""
+    pytest.importorskip("ray.data", reason="the Ray engine needs the [ray] extra")
+    out = tmp_path / "ray.jsonl"
+    cmd = command(inputs, out, "--engine", "ray")
+    cmd[cmd.index("--workers") + 1] = "1"
+    proc = start_and_wait_for_shards(cmd, tmp_path / "ray.jsonl.parts")
+    children = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "interrupted (SIGTERM)" in err and "--resume" in err
+    assert "Traceback" not in err and "SIGTERM received" not in err
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], f"still running after SIGTERM: {alive}"

@@ -41,6 +41,9 @@ class HandLandmarkerOptions:
     'auto'; explicit ONNX Runtime ``providers`` win over it.
     ``palm_interval`` N (VIDEO / LIVE_STREAM, opt-in): while at least one hand is tracked, the palm detector
     runs at most every N frames (a new hand can take up to N frames to be found); None or 1: as MediaPipe.
+    ``thorough`` (opt-in, :mod:`handpose.thorough`): also search for small, far and many hands (palm detector on
+    finer scales, candidates checked by the landmark model); several times slower. In VIDEO / LIVE_STREAM it runs
+    every ``thorough_interval`` frames and tracking follows what it found.
     """
 
     model: str = "full"

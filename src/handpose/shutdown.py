@@ -101,6 +101,28 @@ def stop_on_signals(names: Iterable[str] = STOP_SIGNALS) -> Iterator[None]:
         restore()
 
 
+@contextlib.contextmanager
+def keep_signal_handlers(names: Iterable[str] = STOP_SIGNALS) -> Iterator[None]:
+    """Python handlers for ``names`` (e.g. :func:`stop_on_signals`') are back in place after the block, at
+    the C level too, whatever a library installed meanwhile.
+
+    ``ray.init`` replaces the driver's SIGTERM handler twice: in Python (``sys.exit(15)``) and in C (Abseil's
+    failure signal handler: a stack dump, then abort, exit 134, behind Python's back). Only signals whose
+    handler was a Python function are put back; defaults stay as the library set them. Main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {sig: signal.getsignal(sig) for sig in _signals(names)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            if callable(handler):
+                with contextlib.suppress(ValueError, OSError):
+                    signal.signal(sig, handler)
+
+
 def die_with_parent(parent_pid: int | None = None, poll_seconds: float = 1.0) -> None:
     """Make this (worker) process end when its parent does, even if the parent is killed with SIGKILL.
 

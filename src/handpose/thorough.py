@@ -38,10 +38,15 @@ MAX_BATCH_PIXELS = 8_000_000  # tiles per model call at most this many input pix
 
 @dataclass(frozen=True)
 class ThoroughConfig:
-    """Tuning of the search. ``min_palm_score``: palm score threshold on the finer levels (the landmark model's
-    presence score verifies every candidate); ``max_candidates``: palms verified per frame at most, as a multiple
-    of ``max_hands`` plus a constant; ``refine``: run the landmark model a second time on the ROI from the first
-    landmarks (as tracking does on the next frame), which tightens the landmarks of hands found at coarse scales."""
+    """Tuning of the search. ``min_hand_px``: the smallest hand (px) the finest level is planned for (the cost
+    grows with the square of 1 / this); ``max_tile``: the largest model input side before a level is split into
+    tiles; ``min_palm_score``: palm score threshold on the finer levels (the landmark model's presence score
+    verifies every candidate); ``min_presence``: presence threshold of the found hands (at least the landmarker's);
+    ``candidates_per_hand`` x max_hands + ``extra_candidates``: palms verified per frame at most, best first;
+    ``prefilter``: the lite landmark model's presence below which a candidate is dropped before the full model
+    (0: off); ``refine``: run the landmark model a second time on the ROI from the first landmarks (as tracking does
+    on the next frame), which tightens the landmarks of hands found at coarse scales; ``merge_levels``: merge the
+    palms of all levels with weighted NMS (else: only sorted by score)."""
 
     min_hand_px: float = MIN_HAND_PX
     max_tile: int = 1024

@@ -50,6 +50,21 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
 
     ray = import_ray()
     if not ray.is_initialized():
+        _start_or_connect(ray, address, num_cpus)
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        quiet_ray_data()
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    return ray
+
+
+def _start_or_connect(ray: Any, address: str | None, num_cpus: int | None) -> None:
+    # ray.init takes SIGTERM over in the driver (sys.exit(15), and a C-level stack dump + abort); a command's
+    # stop handlers (handpose.shutdown.stop_on_signals) stay in charge, so SIGTERM stops a Ray job as Ctrl-C does.
+    from ..shutdown import keep_signal_handlers
+
+    with keep_signal_handlers():
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         else:
@@ -58,16 +73,12 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> Any:
             os.environ.setdefault(RAY_NICENESS_ENV, "0")
             # Ray notes at WARNING level that a new local cluster gets token authentication; handpose starts
             # this private cluster itself and keeps that safe default, so the note says nothing to the user.
-            logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+            logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+                logging.ERROR
+            )
             ray.init(
                 num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
             )
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
-        quiet_ray_data()
-    ctx = ray.data.DataContext.get_current()
-    ctx.execution_options.preserve_order = True
-    ctx.enable_progress_bars = False
-    return ray
 
 
 def _lines_to_table(paths: Sequence[str], lines: Sequence[str]) -> Any:
