@@ -196,7 +196,7 @@ def test_web_stream_tracks_with_palm_interval(tmp_path):
     pytest.importorskip("httpx", reason="TestClient needs httpx")
 
     with warnings.catch_warnings():  # newer Starlette warns that it prefers httpx2 for its TestClient
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
     from handpose.cli.serve import add_parser, config_from_args

@@ -49,7 +49,7 @@ class ThoroughConfig:
     palms of all levels with weighted NMS (else: only sorted by score)."""
 
     min_hand_px: float = MIN_HAND_PX
-    max_tile: int = 1024
+    max_tile: int = 1280
     min_palm_score: float = 0.1
     min_presence: float = 0.5
     candidates_per_hand: int = 4
