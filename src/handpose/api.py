@@ -43,7 +43,8 @@ class HandLandmarkerOptions:
     runs at most every N frames (a new hand can take up to N frames to be found); None or 1: as MediaPipe.
     ``thorough`` (opt-in, :mod:`handpose.thorough`): also search for small, far and many hands (palm detector on
     finer scales, candidates checked by the landmark model); several times slower. In VIDEO / LIVE_STREAM it runs
-    every ``thorough_interval`` frames and tracking follows what it found.
+    every ``thorough_interval`` frames and tracking follows what it found. A
+    :class:`handpose.thorough.ThoroughConfig` instead of True tunes it (e.g. ``min_hand_px=96``: faster).
     """
 
     model: str = "full"
@@ -68,7 +69,7 @@ class HandLandmarkerOptions:
     backend: str = "onnxruntime"
     # Opt-in thorough search for small, far and many hands (handpose.thorough): multi-scale palm search + landmark
     # verification; in VIDEO / LIVE_STREAM it runs every `thorough_interval` frames and tracking follows its hands.
-    thorough: bool = False
+    thorough: Any = False  # True, or a handpose.thorough.ThoroughConfig to tune the search
     thorough_interval: int = 10
 
     def __post_init__(self) -> None:
@@ -146,7 +147,8 @@ class HandLandmarker:
         if o.thorough:
             from .thorough import ThoroughSearch
 
-            self._thorough = ThoroughSearch(self._pipeline)
+            config = o.thorough if not isinstance(o.thorough, bool) else None
+            self._thorough = ThoroughSearch(self._pipeline, config)
         self._last_timestamp: int | None = None
         self._closed = False
         self._smoother = None

@@ -49,11 +49,11 @@ class ThoroughConfig:
     palms of all levels with weighted NMS (else: only sorted by score)."""
 
     min_hand_px: float = MIN_HAND_PX
-    max_tile: int = 1280
-    min_palm_score: float = 0.1
+    max_tile: int = 1664
+    min_palm_score: float = 0.05
     min_presence: float = 0.5
-    candidates_per_hand: int = 4
-    extra_candidates: int = 8
+    candidates_per_hand: int = 8
+    extra_candidates: int = 16
     refine: bool = True
     prefilter: float = 0.1
     merge_levels: bool = True

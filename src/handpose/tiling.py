@@ -29,7 +29,7 @@ from . import constants as C
 from .palm import PalmDetection, weighted_nms
 
 TILE_ALIGN = 32  # input sides: multiples of the network's total stride (keeps its SAME paddings as at 192)
-MIN_PALM_INPUT = 20.0  # px: smallest palm box found reliably enough (anchor min scale x 192 ~ 28)
+MIN_PALM_INPUT = 26.0  # px: smallest palm box found reliably enough (anchor min scale x 192 ~ 28)
 LEVEL_RATIO = 1.5  # scale ratio of consecutive levels
 EDGE_MARGIN = 2.0  # px (scaled frame): a palm this close to an inner tile border counts as cut
 
