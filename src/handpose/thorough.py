@@ -4,9 +4,12 @@ MediaPipe's palm detector sees the whole frame letterboxed to 192x192: in a 1920
 shrinks to 10 px and is missed. The thorough search also runs the palm detector on the frame at finer scales
 (:mod:`handpose.tiling`: levels chosen from the frame size and the detector's anchor sizes, each level's tiles in
 one batched call, several frames of one size batched together), merges the palms of every level and of the
-default 192-px pass in frame coordinates with MediaPipe's weighted NMS, then runs the landmark model once per
-candidate on the full-resolution frame (one batch). The landmark model's presence score drops false palms and a
-landmark-box overlap check drops hands found twice. The default pipeline is not touched.
+default 192-px pass in frame coordinates with MediaPipe's weighted NMS, then checks the best candidates on the
+full-resolution frame: the lite landmark model's presence first (cheap), then the landmark model once per surviving
+candidate (batched) and once more on the ROI of its landmarks (``refine``). The presence score drops false palms;
+a landmark-box overlap check (IoU, or one box mostly inside the other) drops hands found twice, and implausibly
+thin landmark boxes are dropped. Palm scores of small hands are low (0.05-0.3), so the candidates' threshold is
+low and the landmark model does the deciding. The default pipeline is not touched.
 
 Video (VIDEO / LIVE_STREAM): :meth:`ThoroughSearch.augment` adds the hands a thorough search finds to a frame's
 ordinary (tracking) output; the landmarker runs it every ``thorough_interval`` frames and tracks what it found.
@@ -33,6 +36,8 @@ from .tiling import Level, decode_tile, drop_cut_palms, plan_levels, to_frame
 MIN_HAND_PX = 48  # smallest hand (px, longer side of its box) the search is planned for
 PALM_PER_HAND = 0.65  # palm box side / hand size, roughly (a palm detection's box vs the pasted hand's size)
 DUPLICATE_IOU = 0.3  # landmark boxes overlapping more than this: the same hand
+CONTAINED = 0.5  # ... or the smaller box this much inside the larger one
+MIN_ASPECT = 0.15  # landmark box sides: the short one at least this share of the long one
 MAX_BATCH_PIXELS = 8_000_000  # tiles per model call at most this many input pixels (memory)
 
 
@@ -188,6 +193,22 @@ def _landmark_box(hand: Hand) -> tuple[float, float, float, float]:
     return (*(float(v) for v in lm.min(axis=0)), *(float(v) for v in lm.max(axis=0)))
 
 
+def _same_hand(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Two landmark boxes of one hand: IoU above DUPLICATE_IOU, or the smaller mostly inside the larger (a hand
+    found once whole and once as a part)."""
+    if iou(a, b) > DUPLICATE_IOU:
+        return True
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return smaller > 0 and inter / smaller > CONTAINED
+
+
+def _degenerate(box: tuple[float, ...], width: int, height: int) -> bool:
+    """A landmark box far thinner than any hand's (the landmark model's collapsed answer on a non-hand)."""
+    w, h = (box[2] - box[0]) * width, (box[3] - box[1]) * height
+    return min(w, h) < MIN_ASPECT * max(w, h)
+
+
 class ThoroughSearch:
     """Multi-scale palm search + landmark verification on a :class:`~handpose.pipeline.HandPipeline`."""
 
@@ -337,7 +358,7 @@ class ThoroughSearch:
         presence = max(min_presence_confidence, self.config.min_presence)
         found = self._verify(jobs, images, presence)
         outputs = []
-        for i, _image in enumerate(images):
+        for i, image in enumerate(images):
             hands, rects = list(base[i].hands), list(base[i].next_rects)
             mine = sorted(
                 ((h, r) for j, h, r in found if j == i),
@@ -347,7 +368,9 @@ class ThoroughSearch:
                 if len(hands) >= max_hands:
                     break
                 box = _landmark_box(hand)
-                if any(iou(box, _landmark_box(other)) > DUPLICATE_IOU for other in hands):
+                if _degenerate(box, image.shape[1], image.shape[0]) or any(
+                    _same_hand(box, _landmark_box(other)) for other in hands
+                ):
                     continue
                 hands.append(hand)
                 rects.append(rect)

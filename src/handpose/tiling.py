@@ -1,8 +1,8 @@
 """Multi-scale tiles for the thorough palm search (:mod:`handpose.thorough`) and cross-tile merging of palms.
 
 The palm detector is fully convolutional: its SSD heads have one cell per 8 and per 16 input pixels, whatever the
-input size (the bundled ONNX graph reshapes with -1 and upsamples by scale; :func:`handpose.thorough.dynamic_palm_model`
-frees its input height and width). So a *tile* here is any W x H input whose sides are multiples of
+input size (the bundled ONNX graph reshapes with -1 and upsamples by scale; :class:`handpose.thorough.DynamicPalmModel`
+frees its input height and width). Compared with 192-px tiles, a large input wastes no overlap and cuts no hand. So a *tile* here is any W x H input whose sides are multiples of
 :data:`TILE_ALIGN`, and the anchors of a tile are those of :func:`handpose.palm.ssd_anchors` laid over its grid.
 
 A *level* is one scale of the frame; palms are found best when their box spans about
@@ -14,7 +14,8 @@ biggest palm that level looks for, so every such palm lies whole inside at least
 tile's inner border (one that is not the frame's border) is dropped when another tile of the level contains it
 whole (:func:`drop_cut_palms`): the palm cut by a tile edge is replaced by its uncut copy.
 
-Coordinates: tiles in pixels of the scaled frame; palms returned by :func:`decode_tile` in frame pixels.
+Coordinates: tiles in pixels of the scaled frame; :func:`decode_tile` returns palms in scaled-frame pixels and
+:func:`to_frame` maps them to the frame's normalized coordinates.
 """
 
 from __future__ import annotations
