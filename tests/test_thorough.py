@@ -308,3 +308,31 @@ def test_many_hands_up_to_sixteen():
         errors, false_pos = hs.match(pixels(lm.detect(scene.rgb)), scene.hands, scene.sizes)
     assert sum(e is not None for e in errors) >= 0.8 * len(scene.hands), errors
     assert false_pos <= 1
+
+
+def test_video_and_batch_commands_take_thorough(tmp_path, capsys, small_hands_scene):
+    bgr = cv2.cvtColor(small_hands_scene.rgb, cv2.COLOR_RGB2BGR)
+    video = tmp_path / "scene.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 25, (bgr.shape[1], bgr.shape[0]))
+    for _ in range(4):
+        writer.write(bgr)
+    writer.release()
+    counts = {}
+    for name, extra in (("default", []), ("thorough", ["--thorough", "--thorough-interval", "2"])):
+        out = tmp_path / f"{name}.jsonl"
+        argv = ["video", str(video), "--no-video", "--jsonl", str(out), "--max-hands", "3", "--no-progress"]
+        assert main([*argv, *extra]) == 0
+        counts[name] = [len(json.loads(line)["hands"]) for line in out.read_text().splitlines()]
+    assert len(counts["thorough"]) == 4 and min(counts["thorough"]) > max(counts["default"])
+    images = tmp_path / "images"
+    images.mkdir()
+    cv2.imwrite(str(images / "scene.png"), bgr)
+    rows = {}
+    for name, extra in (("default", []), ("thorough", ["--thorough"])):
+        out = tmp_path / f"batch-{name}.jsonl"
+        assert (
+            main(["batch", str(images), "--out", str(out), "--max-hands", "4", "--no-progress", *extra]) == 0
+        )
+        rows[name] = [json.loads(line) for line in out.read_text().splitlines()]
+    capsys.readouterr()
+    assert len(rows["thorough"][0]["hands"]) > len(rows["default"][0]["hands"])

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import TEST_VIDEO, images_folder
 
 MAX_CORES_AT_ONE_THREAD = 1.3
