@@ -192,7 +192,9 @@ def main() -> int:
                 "images_per_s": a.small / wall,
                 "peak_rss_mb": rss,
             }
-            print(f"handpose {a.small} files: {a.small / wall:7.1f} img/s, peak RSS {rss:6.0f} MB", flush=True)
+            print(
+                f"handpose {a.small} files: {a.small / wall:7.1f} img/s, peak RSS {rss:6.0f} MB", flush=True
+            )
         if a.ray_files:
             ray_dir = make_folder(root, a.ray_files)
             cmd = handpose_cmd(ray_dir, root / "ray.jsonl", a.workers, a.batch_size, "--engine", "ray")
@@ -215,7 +217,9 @@ def main() -> int:
         print(f"speed-up handpose batch (whole run) / MediaPipe one process (loop only): {hp / mp_rate:.2f}x")
         mp_n = res["mediapipe_processes"]["images_per_s"]  # type: ignore[index]
         res["speedup_vs_mediapipe_processes"] = hp / mp_n
-        print(f"speed-up handpose batch / MediaPipe in {a.workers} processes (both whole runs): {hp / mp_n:.2f}x")
+        print(
+            f"speed-up handpose batch / MediaPipe in {a.workers} processes (both whole runs): {hp / mp_n:.2f}x"
+        )
     if "handpose_unbatched" in res:
         ratio = res["handpose_batched"]["images_per_s"] / res["handpose_unbatched"]["images_per_s"]  # type: ignore[index]
         res["batched_over_unbatched"] = ratio

@@ -157,3 +157,14 @@ def test_landmarkers_with_different_thread_counts_coexist():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"threads": -1}, {"threads": 1.5}, {"max_hands": True}],
+    ids=["negative-threads", "float-threads", "bool-hands"],
+)
+def test_options_reject_more_bad_values(kwargs):
+    """Found in review: these were accepted silently (negative threads meant 'every core', True meant 1 hand)."""
+    with pytest.raises(ValueError):
+        HandLandmarkerOptions(**kwargs)

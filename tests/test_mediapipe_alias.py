@@ -198,3 +198,17 @@ def test_alias_wins_over_an_installed_google_mediapipe_with_one_warning(tmp_path
         sys.path.remove(str(tmp_path / "site"))
         sys.modules.pop("mediapipe", None)
         mediapipe_alias.uninstall_mediapipe_alias()
+
+
+def test_aliased_modules_keep_their_own_spec(alias):
+    """Found in review: the import system sets ``__spec__`` on the module it is handed; the alias puts handpose's
+    back, so package resources, reload and lazy relative imports still see the handpose module."""
+    import importlib
+    import importlib.resources
+
+    importlib.import_module("mediapipe.models")
+    models = sys.modules["handpose.models"]
+    assert models.__spec__.name == "handpose.models"
+    assert any(p.name.endswith(".onnx") for p in importlib.resources.files("handpose.models").iterdir())
+    tasks = importlib.import_module("mediapipe.tasks")
+    assert tasks.__spec__.name == "handpose.tasks"

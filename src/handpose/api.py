@@ -75,8 +75,10 @@ class HandLandmarkerOptions:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
-        if not isinstance(self.max_hands, int) or self.max_hands < 1:
+        if not isinstance(self.max_hands, int) or isinstance(self.max_hands, bool) or self.max_hands < 1:
             raise ValueError(f"max_hands must be an integer >= 1, got {self.max_hands!r}")
+        if not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 0:
+            raise ValueError(f"threads must be an integer >= 0 (0: every core), got {self.threads!r}")
         for name in ("min_detection_confidence", "min_presence_confidence"):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:

@@ -62,12 +62,16 @@ class _AliasLoader(importlib.abc.Loader):
 
     def __init__(self, module: types.ModuleType) -> None:
         self._module = module
+        self._spec = module.__spec__
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         return self._module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """Nothing to run: the handpose module is already initialised."""
+        """Nothing to run: the handpose module is already initialised. The import system has just set its
+        ``__spec__`` to the alias's; put handpose's own back, or ``importlib.resources``, ``reload`` and lazy
+        relative imports inside the module would see a ``mediapipe.*`` module."""
+        module.__spec__ = self._spec
 
 
 class MediapipeAliasFinder(importlib.abc.MetaPathFinder):

@@ -7,6 +7,7 @@ derived from the previous frame's landmarks (HandLandmarkLandmarksToRoi).
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -97,25 +98,30 @@ class HandPipeline:
         self.rules = rules
         self._pool: ThreadPoolExecutor | None = None
         self._image_pool: ThreadPoolExecutor | None = None
+        self._pools_lock = threading.Lock()  # callers on several threads must not each create a pool
 
     def _worker(self) -> ThreadPoolExecutor:
         """One background thread for the landmark model while the palm detector runs (see process_batch)."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handpose-landmarks")
-        return self._pool
+        with self._pools_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handpose-landmarks")
+            return self._pool
 
     def _image_workers(self) -> ThreadPoolExecutor:
         """Two threads that each run whole images (see process_stream)."""
-        if self._image_pool is None:
-            self._image_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="handpose-images")
-        return self._image_pool
+        with self._pools_lock:
+            if self._image_pool is None:
+                self._image_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="handpose-images")
+            return self._image_pool
 
     def close(self) -> None:
         """Stop the worker threads; the sessions are released with this object."""
-        for pool in (self._pool, self._image_pool):
+        with self._pools_lock:
+            pools = (self._pool, self._image_pool)
+            self._pool = self._image_pool = None
+        for pool in pools:
             if pool is not None:
                 pool.shutdown(wait=True)
-        self._pool = self._image_pool = None
 
     def warm_up(self) -> None:
         self.palm_model.warm_up()

@@ -29,7 +29,16 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
 # Options that change results: a resumed job must use the same ones as the interrupted job.
-_RESULT_OPTIONS = ("model", "max_hands", "min_detection_confidence", "min_presence_confidence")
+_RESULT_OPTIONS = (
+    "model",
+    "max_hands",
+    "min_detection_confidence",
+    "min_presence_confidence",
+    "palm_interval",
+    "thorough",
+    "thorough_interval",
+    "backend",
+)
 
 
 def _count_in_background(sources: list[str], progress: Progress) -> None:
@@ -217,12 +226,14 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     which processes the signal reached. ``terminate_workers`` is the executor's own call from Python 3.14;
     before that, the executor's process table is the only handle on its workers.
     """
-    pool.shutdown(wait=False, cancel_futures=True)
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
         terminate()
         return
+    # Read the table before shutdown(): shutdown sets it to None (CPython 3.10-3.13).
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
             proc.terminate()

@@ -70,6 +70,8 @@ def _enter() -> None:
             os.dup2(_capture.fileno(), 2)
         except (OSError, ValueError, AttributeError) as exc:  # no fd 2 (a daemon), or no temp dir
             log.debug("codec messages not captured: %s", exc)
+            if _saved_fd is not None:  # dup() worked, dup2() did not: fd 2 is untouched, free the copy
+                os.close(_saved_fd)
             _saved_fd = None
 
 
