@@ -104,9 +104,9 @@ def shared_pool_threads() -> int:
     return 0
 
 
-def session_options(threads: int, shared: bool = False):  # type: ignore[no-untyped-def]
+def session_options(threads: int):  # type: ignore[no-untyped-def]
     """ONNX Runtime session options: full graph optimisation, sequential execution, its own pool of
-    ``threads`` threads that do not spin (``shared`` is ignored, kept for callers of older versions)."""
+    ``threads`` threads that do not spin."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()

@@ -35,12 +35,13 @@ def time_handpose_video(
     video_path: str | Path, model: str, frames: int | None, threads: int, palm_interval: int | None = None
 ) -> dict[str, Any]:
     """handpose frames/s in VIDEO mode, decode excluded and included. ``threads`` 0: as ``handpose video``
-    (half the cores per model, see :func:`handpose.api.tracking_threads`). ``palm_interval``: the opt-in palm
+    (half the cores per model, see :func:`handpose.runtime.thread_plan`). ``palm_interval``: the opt-in palm
     interval (None: MediaPipe's rule)."""
-    from ..api import HandLandmarker, tracking_threads
+    from ..api import HandLandmarker
     from ..io.video import PREFETCH_FRAMES, iter_frames
+    from ..runtime import thread_plan
 
-    threads = tracking_threads(threads)
+    threads = thread_plan(threads).budget
     decoded, decode_s = _decode(video_path, frames)
     if len(decoded) < 2:
         raise ValueError(f"{video_path}: need at least 2 frames to benchmark")
