@@ -1,23 +1,25 @@
 """Throughput of ``handpose batch`` against a plain MediaPipe 0.10.21 loop, on the same files, in the same run.
 
-    .venv/bin/python benchmarks/batch_throughput.py [--files 2000] [--small 500] [--workers 2] [--batch-size 4]
-        [--mediapipe-python /work/oracle/bin/python] [--ray-files 200] [--json results.json]
+    .venv/bin/python benchmarks/batch_throughput.py [--files 2000] [--rounds 3] [--workers N] [--hp-workers W]
+        [--batch-size 4] [--mediapipe-python .mp-venv/bin/python] [--main-only] [--small 500] [--ray-files 200]
+        [--json results.json]
 
 The shared test images (../shared/handdata/images) are repeated by symlinks in a temp folder to ``--files``
-files (nothing is copied or committed). Measured, each as one command from start to exit (wall clock):
-  1. MediaPipe: benchmarks/mp_loop.py under the MediaPipe interpreter — cv2.imread + ``solutions.hands``
-     (static_image_mode=True, max_num_hands=2, model_complexity=1) per file, one JSON line per file. Its
-     loop-only time (graph already built) is reported too (favours MediaPipe).
-  1b. MediaPipe in N processes (N = ``--workers``, default: the cores): the files split into N shards
-     (symlink folders), one mp_loop.py per shard, all started together; wall clock from the first start to
-     the last exit. This is the fair comparison for ``handpose batch``, which also uses every core.
-  2. ``handpose batch DIR --out x.jsonl --workers W --batch-size B`` (batched), and with ``--batch-size 1``.
-  3. ``handpose batch`` on ``--small`` files: peak RSS must not grow with the number of files.
-  4. Optionally (``--ray-files N``) ``handpose batch --engine ray`` on N files (a local Ray started by the
-     command, so its start-up is included; reported with and without it).
-Peak RSS is the largest sum of RSS over the command's process tree (sampled every 50 ms with psutil). CPU
-seconds are the user + system time of the command and all its child processes. Each line also shows the
-1-minute load average when the run ended.
+files (nothing is copied or committed). Each round measures, one after the other, each as whole commands from
+start to exit (wall clock; start-up included on both sides):
+  1. MediaPipe in N processes (N = ``--workers``, default: the cores): the files split into N shards (symlink
+     folders), one benchmarks/mp_loop.py per shard (cv2.imread + ``solutions.hands``, static_image_mode=True,
+     max_num_hands=2, model_complexity=1, one JSON line per file), all started together; wall clock from the
+     first start to the last exit. The fair comparison: ``handpose batch`` uses every core too.
+  2. ``handpose batch DIR --out x.jsonl`` with its defaults (``--hp-workers W`` to force ``--workers W``).
+  3. MediaPipe in one process.
+Ratios are taken within a round and the median over ``--rounds`` is printed (the VM is shared: absolute
+figures move between rounds). Without ``--main-only``: also ``--batch-size 1`` and ``--small`` files (peak RSS
+must not grow with the number of files). ``--ray-files N``: ``handpose batch --engine ray`` on N files (a local
+Ray started by the command, so its start-up is included; reported with and without it).
+Peak RSS is the largest sum of RSS over the commands' process trees (sampled every 50 ms with psutil). CPU
+seconds are the user + system time of the commands and all their child processes. Each line shows the
+1-minute load average before and after it.
 """
 
 from __future__ import annotations
@@ -112,10 +114,10 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def handpose_cmd(folder: Path, out: Path, workers: int, batch_size: int, *extra: str) -> list[str]:
+def handpose_cmd(folder: Path, out: Path, batch_size: int, *extra: str) -> list[str]:
     return [
         sys.executable, "-m", "handpose.cli", "batch", str(folder), "--out", str(out), "--no-progress",
-        "--workers", str(workers), "--batch-size", str(batch_size), *extra,
+        "--batch-size", str(batch_size), *extra,
     ]  # fmt: skip
 
 
@@ -124,12 +126,31 @@ def count_hands(path: Path) -> int:
         return sum(len(json.loads(line)["hands"]) for line in fh)
 
 
+def line(label: str, files: int, r: dict[str, float]) -> str:
+    return (
+        f"{label:20s}: {files / r['wall_s']:7.1f} img/s whole run, {r['cpu_s'] / files * 1e3:5.1f} CPU ms/img, "
+        f"peak RSS {r['peak_rss_mb']:5.0f} MB, {r['hands']} hands, load {r['load_before']:.1f} -> {r['load_after']:.1f}"
+    )
+
+
+def median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--small", type=int, default=500)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="MediaPipe processes")
+    ap.add_argument(
+        "--hp-workers",
+        default="0",
+        help="handpose batch --workers, comma-separated to compare several in each round (0: its default)",
+    )
     ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=1, help="rounds alternating the engines (ratios per round)")
     ap.add_argument(
         "--mediapipe-python",
         default=os.environ.get("HANDPOSE_MEDIAPIPE_PYTHON", str(REPO / ".mp-venv" / "bin" / "python")),
@@ -142,62 +163,75 @@ def main() -> int:
     res: dict[str, object] = {
         "files": a.files,
         "workers": a.workers,
+        "hp_workers": a.hp_workers,
         "batch_size": a.batch_size,
         "cores": os.cpu_count(),
+        "rounds": [],
     }
+    rounds: list[dict[str, dict[str, float]]] = res["rounds"]  # type: ignore[assignment]
     with tempfile.TemporaryDirectory(prefix="handpose-bench-") as tmp:
         root = Path(tmp)
         big = make_folder(root, a.files)
+        shards = make_shards(root, big, a.workers)
         mp_loop = [a.mediapipe_python, str(REPO / "benchmarks" / "mp_loop.py")]
-        if not a.skip_mediapipe:
-            wall, rss, out = run([*mp_loop, str(big), "--out", str(root / "mp.jsonl")])
-            mp = json.loads(out)
-            res["mediapipe"] = {"wall_s": wall, "loop_s": mp["loop_s"], "images_per_s": a.files / wall,
-                                "images_per_s_loop": mp["images_per_s_loop"], "peak_rss_mb": rss, "hands": mp["hands"],
-                                "cpu_s": LAST_CPU[0], "load_average": load_average()}  # fmt: skip
-            print(f"mediapipe loop     : {a.files / wall:7.1f} img/s whole run, {mp['images_per_s_loop']:7.1f} img/s loop only, "
-                  f"peak RSS {rss:6.0f} MB, {mp['hands']} hands, {LAST_CPU[0] / a.files * 1e3:.1f} CPU ms/img, "
-                  f"load {load_average():.1f}", flush=True)  # fmt: skip
-            shards = make_shards(root, big, a.workers)
-            cmds = [[*mp_loop, str(d), "--out", str(root / f"mp{k}.jsonl")] for k, d in enumerate(shards)]
+
+        def measure(cmds: list[list[str]], hands_of: object) -> dict[str, float]:
+            load_before = load_average()
             wall, rss, cpu, outs = run_together(cmds)
-            hands = sum(json.loads(o)["hands"] for o in outs)
-            res["mediapipe_processes"] = {"processes": a.workers, "wall_s": wall, "images_per_s": a.files / wall,
-                                          "peak_rss_mb": rss, "hands": hands, "cpu_s": cpu,
-                                          "load_average": load_average()}  # fmt: skip
-            print(f"mediapipe x{a.workers} procs: {a.files / wall:7.1f} img/s whole run, peak RSS {rss:6.0f} MB, "
-                  f"{hands} hands, {cpu / a.files * 1e3:.1f} CPU ms/img, load {load_average():.1f}", flush=True)  # fmt: skip
-        for label, bs in (("batched", a.batch_size), ("unbatched", 1))[: 1 if a.main_only else 2]:
-            out_file = root / f"hp_{label}.jsonl"
-            wall, rss, _ = run(handpose_cmd(big, out_file, a.workers, bs))
-            hands = count_hands(out_file)
-            res[f"handpose_{label}"] = {
-                "wall_s": wall,
-                "images_per_s": a.files / wall,
-                "peak_rss_mb": rss,
-                "hands": hands,
-                "cpu_s": LAST_CPU[0],
-                "load_average": load_average(),
-            }
-            print(f"handpose {label:10s}: {a.files / wall:7.1f} img/s whole run (batch size {bs}), peak RSS {rss:6.0f} MB, "
-                  f"{hands} hands, {LAST_CPU[0] / a.files * 1e3:.1f} CPU ms/img, load {load_average():.1f}", flush=True)  # fmt: skip
-        if a.main_only:
-            a.small = 0
-        if a.small:
+            return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss, "hands": hands_of(outs),  # type: ignore[operator]
+                    "load_before": load_before, "load_after": load_average()}  # fmt: skip
+
+        hp_out = root / "hp.jsonl"
+        configs = [int(w) for w in str(a.hp_workers).split(",")]
+        hp_workers = ("--workers", str(configs[0])) if configs[0] else ()
+        hp_runs = {
+            ("handpose" if j == 0 else f"handpose_workers{w}"): handpose_cmd(
+                big, hp_out, a.batch_size, *(("--workers", str(w)) if w else ())
+            )
+            for j, w in enumerate(configs)
+        }
+        for k in range(a.rounds):
+            r: dict[str, dict[str, float]] = {}
+            if not a.skip_mediapipe:
+                cmds = [[*mp_loop, str(d), "--out", str(root / f"mp{j}.jsonl")] for j, d in enumerate(shards)]
+                r["mediapipe_processes"] = measure(
+                    cmds, lambda outs: sum(json.loads(o)["hands"] for o in outs)
+                )
+                print(
+                    f"[{k + 1}] " + line(f"mediapipe x{a.workers} procs", a.files, r["mediapipe_processes"]),
+                    flush=True,
+                )
+            for name, cmd in hp_runs.items():
+                r[name] = measure([cmd], lambda outs: count_hands(hp_out))
+                label = "handpose batch" + (f" -w {name[16:]}" if name != "handpose" else "")
+                print(f"[{k + 1}] " + line(label, a.files, r[name]), flush=True)
+            if not a.skip_mediapipe:
+                cmd = [*mp_loop, str(big), "--out", str(root / "mp.jsonl")]
+                r["mediapipe"] = measure([cmd], lambda outs: json.loads(outs[0])["hands"])
+                print(f"[{k + 1}] " + line("mediapipe 1 process", a.files, r["mediapipe"]), flush=True)
+                for key in ("mediapipe_processes", "mediapipe"):
+                    for name in hp_runs:
+                        r[name][f"speedup_vs_{key}"] = r[key]["wall_s"] / r[name]["wall_s"]
+                        r[name][f"cpu_over_{key}"] = r[name]["cpu_s"] / r[key]["cpu_s"]
+            rounds.append(r)
+        if not a.main_only:
+            out_file = root / "hp_unbatched.jsonl"
+            r1 = measure([handpose_cmd(big, out_file, 1, *hp_workers)], lambda outs: count_hands(out_file))
+            res["handpose_unbatched"] = r1
+            print(line("handpose batch 1", a.files, r1), flush=True)
+        if a.small and not a.main_only:
             small = make_folder(root, a.small)
-            wall, rss, _ = run(handpose_cmd(small, root / "hp_small.jsonl", a.workers, a.batch_size))
-            res["handpose_small"] = {
-                "files": a.small,
-                "wall_s": wall,
-                "images_per_s": a.small / wall,
-                "peak_rss_mb": rss,
-            }
+            wall, rss, _ = run(handpose_cmd(small, root / "hp_small.jsonl", a.batch_size, *hp_workers))
+            res["handpose_small"] = {"files": a.small, "wall_s": wall, "images_per_s": a.small / wall,
+                                     "peak_rss_mb": rss}  # fmt: skip
             print(
                 f"handpose {a.small} files: {a.small / wall:7.1f} img/s, peak RSS {rss:6.0f} MB", flush=True
             )
         if a.ray_files:
             ray_dir = make_folder(root, a.ray_files)
-            cmd = handpose_cmd(ray_dir, root / "ray.jsonl", a.workers, a.batch_size, "--engine", "ray")
+            cmd = handpose_cmd(
+                ray_dir, root / "ray.jsonl", a.batch_size, "--workers", str(a.workers), "--engine", "ray"
+            )
             wall, rss, _ = run(cmd)
             t0 = time.perf_counter()
             import ray
@@ -210,20 +244,21 @@ def main() -> int:
                           "peak_rss_mb": rss}  # fmt: skip
             print(f"handpose ray       : {a.ray_files / wall:7.1f} img/s whole run ({a.ray_files} files), "
                   f"{res['ray']['images_per_s_after_init']:.1f} img/s without Ray's start-up ({startup:.1f} s)", flush=True)  # fmt: skip
-    if "mediapipe" in res:
-        mp_rate = res["mediapipe"]["images_per_s_loop"]  # type: ignore[index]
-        hp = res["handpose_batched"]["images_per_s"]  # type: ignore[index]
-        res["speedup_vs_mediapipe_loop"] = hp / mp_rate
-        print(f"speed-up handpose batch (whole run) / MediaPipe one process (loop only): {hp / mp_rate:.2f}x")
-        mp_n = res["mediapipe_processes"]["images_per_s"]  # type: ignore[index]
-        res["speedup_vs_mediapipe_processes"] = hp / mp_n
-        print(
-            f"speed-up handpose batch / MediaPipe in {a.workers} processes (both whole runs): {hp / mp_n:.2f}x"
-        )
-    if "handpose_unbatched" in res:
-        ratio = res["handpose_batched"]["images_per_s"] / res["handpose_unbatched"]["images_per_s"]  # type: ignore[index]
-        res["batched_over_unbatched"] = ratio
-        print(f"batched / unbatched handpose: {ratio:.2f}x")
+    if rounds and not a.skip_mediapipe:
+        print(f"median over {len(rounds)} round(s), ratios taken within each round:")
+        for key, label in (
+            ("mediapipe_processes", f"MediaPipe in {a.workers} processes"),
+            ("mediapipe", "MediaPipe in one process"),
+        ):
+            for name in hp_runs:
+                speed = median([r[name][f"speedup_vs_{key}"] for r in rounds])
+                cpu = median([r[name][f"cpu_over_{key}"] for r in rounds])
+                res[f"{name}_speedup_vs_{key}"], res[f"{name}_cpu_over_{key}"] = speed, cpu
+                print(f"  {name} vs {label}: {speed:.2f}x the throughput, {cpu:.2f}x the CPU time")  # fmt: skip
+        if "handpose_unbatched" in res:
+            batched_wall = median([r["handpose"]["wall_s"] for r in rounds])
+            ratio = res["handpose_unbatched"]["wall_s"] / batched_wall  # type: ignore[index]
+            print(f"batched / unbatched handpose: {ratio:.2f}x")
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=2))
     return 0

@@ -263,6 +263,22 @@ def test_two_workers_equal_one(tmp_path):
             np.testing.assert_allclose(x["landmarks"], y["landmarks"], atol=1e-5)
 
 
+def test_streamed_and_batched_images_write_the_same_files(tmp_path):
+    """Two threads each read and run whole images, several ahead (issue 13); one thread runs them ``--batch-size``
+    at a time. Unreadable files between good ones must keep their place in both."""
+    folder = tmp_path / "in"
+    make_bad_files(folder, huge=False)
+    link_images(folder, SMALL)
+    outs = {}
+    for threads in ("2", "1"):
+        out = tmp_path / f"t{threads}.jsonl"
+        assert batch(folder, "--out", out, "--workers", 1, "--threads", threads, "--chunk-size", 7) == 1
+        outs[threads] = (out.read_bytes(), Path(f"{out}.errors.jsonl").read_bytes())
+    assert outs["2"] == outs["1"]
+    names = [Path(r["image"]).name for r in read_jsonl(tmp_path / "t2.jsonl")]
+    assert names == sorted(names) and len(names) >= len(SMALL)
+
+
 def test_device_cuda_falls_back_to_cpu_with_warning(tmp_path, caplog):
     import onnxruntime as ort
 

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import images_folder
 
 N_FILES = 40
@@ -33,14 +35,17 @@ def make_inputs(folder: Path) -> list[str]:
     return names
 
 
-def command(folder: Path, out: Path, *extra: str) -> list[str]:
+def command(folder: Path, out: Path, *extra: str, workers: str = "2") -> list[str]:
     return [
         sys.executable, "-m", "handpose.cli", "batch", str(folder), "--out", str(out),
-        "--workers", "2", "--chunk-size", "2", "--batch-size", "1", "--no-progress", *extra,
+        "--workers", workers, "--chunk-size", "2", "--batch-size", "1", "--no-progress", *extra,
     ]  # fmt: skip
 
 
-def test_sigkill_midway_then_resume_equals_uninterrupted_run(tmp_path):
+# "2": two worker processes; "1" with two threads: the command's own process, two images in flight (the default
+# on two cores). The expected output is always the two-process run's: both ways must give the same bytes.
+@pytest.mark.parametrize("workers", ["2", "1"])
+def test_sigkill_midway_then_resume_equals_uninterrupted_run(tmp_path, workers):
     folder = tmp_path / "in"
     names = make_inputs(folder)
     expected_out = tmp_path / "expected.jsonl"
@@ -51,7 +56,10 @@ def test_sigkill_midway_then_resume_equals_uninterrupted_run(tmp_path):
     out = tmp_path / "r.jsonl"
     parts = tmp_path / "r.jsonl.parts"
     proc = subprocess.Popen(
-        command(folder, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command(folder, out, "--threads", "2", workers=workers),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 240
@@ -67,7 +75,12 @@ def test_sigkill_midway_then_resume_equals_uninterrupted_run(tmp_path):
     finished = len(list(parts.glob("part-*.jsonl")))
     assert 3 <= finished < N_FILES // 2
 
-    resumed = subprocess.run(command(folder, out, "--resume"), capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        command(folder, out, "--threads", "2", "--resume", workers=workers),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from an earlier run" in resumed.stderr
     assert out.read_text() == expected

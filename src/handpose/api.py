@@ -44,7 +44,7 @@ class HandLandmarkerOptions:
     ``thorough`` (opt-in, :mod:`handpose.thorough`): also search for small, far and many hands (palm detector on
     finer scales, candidates checked by the landmark model); several times slower. In VIDEO / LIVE_STREAM it runs
     every ``thorough_interval`` frames and tracking follows what it found. A
-    :class:`handpose.thorough.ThoroughConfig` instead of True tunes it (e.g. ``min_hand_px=96``: faster).
+    :class:`handpose.thorough.ThoroughConfig` instead of True tunes it (``min_hand_px=64``: smaller hands).
     """
 
     model: str = "full"

@@ -2,8 +2,9 @@
 
 MediaPipe's palm detector sees the whole frame letterboxed to 192x192: in a 1920x1080 frame a hand of 100 px
 shrinks to 10 px and is missed. The thorough search also runs the palm detector on the frame at finer scales
-(:mod:`handpose.tiling`: levels chosen from the frame size and the detector's anchor sizes, each level's tiles in
-one batched call, several frames of one size batched together), merges the palms of every level and of the
+(:mod:`handpose.tiling`: levels chosen from the frame size and the detector's anchor sizes, each level cut into
+overlapping 192 x 192 tiles, the detector's own input size, each level's tiles in one batched call, several frames
+of one size batched together), merges the palms of every level and of the
 default 192-px pass in frame coordinates with MediaPipe's weighted NMS, then checks the best candidates on the
 full-resolution frame: the lite landmark model's presence first (cheap), then the landmark model once per surviving
 candidate (batched) and once more on the ROI of its landmarks (``refine``). The presence score drops false palms;
@@ -33,7 +34,7 @@ from .results import Hand
 from .runtime import session_options
 from .tiling import Level, decode_tile, drop_cut_palms, plan_levels, to_frame
 
-MIN_HAND_PX = 48  # smallest hand (px, longer side of its box) the search is planned for
+MIN_HAND_PX = 96  # hand size (px, longer side of its box) the finest level is planned for (64-px: ~85% found)
 PALM_PER_HAND = 0.65  # palm box side / hand size, roughly (a palm detection's box vs the pasted hand's size)
 DUPLICATE_IOU = 0.3  # landmark boxes overlapping more than this: the same hand
 CONTAINED = 0.5  # ... or the smaller box this much inside the larger one
@@ -44,8 +45,11 @@ MAX_BATCH_PIXELS = 8_000_000  # tiles per model call at most this many input pix
 @dataclass(frozen=True)
 class ThoroughConfig:
     """Tuning of the search. ``min_hand_px``: the smallest hand (px) the finest level is planned for (the cost
-    grows with the square of 1 / this); ``max_tile``: the largest model input side before a level is split into
-    tiles; ``min_palm_score``: palm score threshold on the finer levels (the landmark model's presence score
+    grows with the square of 1 / this; the default 96 still finds ~85% of 64-px hands and ~35% of 48-px ones;
+    64: ~100% of 64-px hands, ~75% of 48-px ones, ~2x the tiles, and more false positives on the test scenes);
+    ``max_tile``: 192 (default): every tile is the palm model's own 192 x 192 input, where it scores small palms far
+    higher than in a large input (:mod:`handpose.tiling`); larger: the largest free-size model input side before
+    a level is split into tiles (fewer, larger tiles: cheaper, much lower recall); ``min_palm_score``: palm score threshold on the finer levels (the landmark model's presence score
     verifies every candidate); ``min_presence``: presence threshold of the found hands (at least the landmarker's);
     ``candidates_per_hand`` x max_hands + ``extra_candidates``: palms verified per frame at most, best first;
     ``prefilter``: the lite landmark model's presence below which a candidate is dropped before the full model
@@ -54,7 +58,7 @@ class ThoroughConfig:
     palms of all levels with weighted NMS (else: only sorted by score)."""
 
     min_hand_px: float = MIN_HAND_PX
-    max_tile: int = 1664
+    max_tile: int = 192
     min_palm_score: float = 0.05
     min_presence: float = 0.5
     candidates_per_hand: int = 8
@@ -255,7 +259,8 @@ class ThoroughSearch:
                 for start in range(0, len(members), per_call):
                     chunk = members[start : start + per_call]
                     crops = [c for i in chunk for c in tile_batch(images[i], level)]
-                    regressors, logits = self.model(to_tensor(crops))
+                    model = self.pipeline.palm_model if level.tile_size == (192, 192) else self.model
+                    regressors, logits = model(to_tensor(crops))
                     for n, i in enumerate(chunk):
                         per_tile = []
                         for t, tile in enumerate(level.tiles):

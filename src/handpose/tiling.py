@@ -2,15 +2,20 @@
 
 The palm detector is fully convolutional: its SSD heads have one cell per 8 and per 16 input pixels, whatever the
 input size (the bundled ONNX graph reshapes with -1 and upsamples by scale; :class:`handpose.thorough.DynamicPalmModel`
-frees its input height and width). Compared with 192-px tiles, a large input wastes no overlap and cuts no hand. So a *tile* here is any W x H input whose sides are multiples of
-:data:`TILE_ALIGN`, and the anchors of a tile are those of :func:`handpose.palm.ssd_anchors` laid over its grid.
+frees its input height and width). But it scores palms far lower in a large input than in its own 192 x 192 one
+(measured on the pasted hands of tests/hand_scenes.py: 0.6-0.9 in a 192-px window around a 96-px hand, 0.00-0.2 in
+640-px or whole-frame inputs at the same scale; it was trained on 192-px inputs and its deep features see the
+input's borders). So by default (``max_tile`` <= 192) every tile is a 192 x 192 window, zero-padded past the scaled
+frame's edge, and runs through the pipeline's own palm model; larger ``max_tile`` values give W x H tiles (sides
+multiples of :data:`TILE_ALIGN`) for the free-size model. The anchors of a tile are those of
+:func:`handpose.palm.ssd_anchors` laid over its grid.
 
 A *level* is one scale of the frame; palms are found best when their box spans about
 :data:`handpose.constants.ANCHOR_MIN_SCALE` .. ANCHOR_MAX_SCALE of 192 input pixels (28-144 px), so the levels'
 scales are chosen to bring the smallest wanted palm to about :data:`MIN_PALM_INPUT` input pixels, each next level
 covering the sizes the previous one no longer reaches. A level whose scaled frame is larger than ``max_tile`` is
-split into overlapping tiles (same size, so one batched model call per level); the overlap is larger than the
-biggest palm that level looks for, so every such palm lies whole inside at least one tile. A palm that touches a
+split into overlapping tiles (same size, so one batched model call per level); the overlap
+(:data:`OVERLAP_PER_PALM`) is larger than the biggest palm that level looks for, so every such palm lies whole inside at least one tile. A palm that touches a
 tile's inner border (one that is not the frame's border) is dropped when another tile of the level contains it
 whole (:func:`drop_cut_palms`): the palm cut by a tile edge is replaced by its uncut copy.
 
@@ -32,6 +37,7 @@ from .palm import PalmDetection, weighted_nms
 TILE_ALIGN = 32  # input sides: multiples of the network's total stride (keeps its SAME paddings as at 192)
 MIN_PALM_INPUT = 26.0  # px: smallest palm box found reliably enough (anchor min scale x 192 ~ 28)
 LEVEL_RATIO = 1.5  # scale ratio of consecutive levels
+OVERLAP_PER_PALM = 1.5  # tile overlap / the biggest palm a level looks for (input px)
 EDGE_MARGIN = 2.0  # px (scaled frame): a palm this close to an inner tile border counts as cut
 
 
@@ -112,9 +118,12 @@ def plan_levels(
     for index, scale in enumerate(level_scales(width, height, min_palm, max_scale)):
         sw, sh = max(1, round(width * scale)), max(1, round(height * scale))
         # Biggest palm this level looks for (input px), with the room its hand ROI needs around it.
-        overlap = _align(MIN_PALM_INPUT * LEVEL_RATIO * 2.0)
-        tw = _align(sw) if _align(sw) <= max_tile else _align(max(max_tile, 2 * overlap))
-        th = _align(sh) if _align(sh) <= max_tile else _align(max(max_tile, 2 * overlap))
+        overlap = _align(MIN_PALM_INPUT * LEVEL_RATIO * OVERLAP_PER_PALM)
+        if max_tile <= C.PALM_INPUT_SIZE:  # the model's own input, zero-padded past the frame's edge
+            tw = th = C.PALM_INPUT_SIZE
+        else:
+            tw = _align(sw) if _align(sw) <= max_tile else _align(max(max_tile, 2 * overlap))
+            th = _align(sh) if _align(sh) <= max_tile else _align(max(max_tile, 2 * overlap))
         xs, ys = _starts(sw, tw, overlap), _starts(sh, th, overlap)
         tiles = tuple(
             Tile(index, scale, x, y, tw, th, (x > 0, y > 0, x + tw < sw, y + th < sh)) for y in ys for x in xs

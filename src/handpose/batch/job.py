@@ -50,6 +50,14 @@ def _count_in_background(sources: list[str], progress: Progress) -> None:
         threading.Thread(target=count, name="handpose-count", daemon=True).start()
 
 
+def default_workers(budget: int) -> int:
+    """Worker processes for a budget of ``budget`` cores: one per two cores, each running whole images on two
+    threads (:meth:`UnitProcessor.image_lines`); one core, one process. On two cores that is the command's
+    own process: against two one-thread processes, no second interpreter, imports and spawn (~0.5 s CPU and
+    0.6 s wall per job) and 238 instead of 501 MB (issue 13; benchmarks/README.md)."""
+    return max(1, budget // 2)
+
+
 def worker_settings(job: BatchJob, parts: PartsDir, workers: int) -> WorkerSettings:
     kw = dict(job.landmarker)
     # ``threads`` is the whole job's budget of cores (0: all), shared by the workers (runtime.thread_plan).
@@ -94,7 +102,7 @@ def run_job(job: BatchJob) -> JobSummary:
     if settings["sources"] != list(job.sources):
         log.warning("resuming with different sources than the interrupted job; changed units are redone")
     done = parts.load_done() if job.resume else {}
-    workers = job.workers or min(available_cores(), job.landmarker.get("threads") or available_cores())
+    workers = job.workers or default_workers(job.landmarker.get("threads") or available_cores())
     progress = Progress(job.progress)
     _count_in_background(job.sources, progress)
     planned = _Planner(plan_units(expand_sources(job.sources), settings["chunk_size"]), done, progress)

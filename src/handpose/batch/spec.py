@@ -27,8 +27,9 @@ def available_cores() -> int:
 @dataclass
 class BatchJob:
     """A batch job. ``landmarker`` holds :class:`~handpose.HandLandmarker` keyword options; ``threads`` is the
-    job's budget of cores (0 or absent: all): ``workers`` defaults to that many processes, each with
-    ``max(1, threads // workers)`` threads."""
+    job's budget of cores (0 or absent: all): ``workers`` defaults to one process per two of them (at least
+    one; :func:`handpose.batch.job.default_workers`), each with ``max(1, threads // workers)`` threads (two
+    or more: two images in flight)."""
 
     sources: list[str]
     out: Path

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
@@ -62,6 +65,10 @@ class UnitProcessor:
         self.settings = settings
         self._image_lm: HandLandmarker | None = None
         self._video_lm: HandLandmarker | None = None
+        self._lanes: ThreadPoolExecutor | None = None  # image threads (image_lines with two or more threads)
+        self._lane_local = threading.local()  # each lane thread's own landmarker
+        self._lane_lock = threading.Lock()
+        self._lane_landmarkers: list[HandLandmarker] = []
 
     def landmarker(self, video: bool = False) -> HandLandmarker:
         if video:
@@ -73,7 +80,10 @@ class UnitProcessor:
         return self._image_lm
 
     def close(self) -> None:
-        for lm in (self._image_lm, self._video_lm):
+        if self._lanes is not None:
+            self._lanes.shutdown(wait=True, cancel_futures=True)
+            self._lanes = None
+        for lm in (self._image_lm, self._video_lm, *self._lane_landmarkers):
             if lm is not None:
                 lm.close()
 
@@ -99,23 +109,59 @@ class UnitProcessor:
     # -- images --------------------------------------------------------------------------------------------
 
     def image_lines(self, items: Iterable[ImageEntry]) -> Iterator[str]:
-        """Result or error lines for images, in order, decoded and run ``batch_size`` at a time."""
+        """Result or error lines for images, in order.
+
+        With two or more threads (and no thorough search) each thread reads, decodes and runs whole images with
+        a landmarker of its own (one model thread each), several images ahead, while this thread writes the
+        lines in order: two one-thread processes' work in one process, without a second interpreter, second
+        imports or a barrier every ``batch_size`` images (issue 13). Otherwise images are decoded and run
+        ``batch_size`` at a time. The lines are the same either way.
+        """
+        lanes = int(self.settings.landmarker.get("threads") or 1)
+        if lanes >= 2 and self.settings.landmarker.get("thorough") in (None, False, "off"):
+            yield from self._lane_lines(items, lanes)
+            return
         slots: list[tuple[str, np.ndarray | None, str | None]] = []
         ready = 0
         for shown, data, problem in items:
-            if problem is None:
-                try:
-                    rgb = decode_image(data, shown) if data is not None else load_image(shown)
-                    slots.append((shown, rgb, None))
-                    ready += 1
-                except HandposeError as exc:
-                    slots.append((shown, None, str(exc)))
-            else:
-                slots.append((shown, None, problem))
+            slots.append(_decoded(shown, data, problem))
+            ready += slots[-1][1] is not None
             if ready >= self.settings.batch_size:
                 yield from self._flush(slots)
                 slots, ready = [], 0
         yield from self._flush(slots)
+
+    def _lane_lines(self, items: Iterable[ImageEntry], lanes: int) -> Iterator[str]:
+        """:meth:`image_lines` on ``lanes`` threads; at most ``4 × lanes`` images in flight (a slow decode or a
+        slow image at the head does not leave a thread idle)."""
+        if self._lanes is None:
+            self._lanes = ThreadPoolExecutor(lanes, thread_name_prefix="handpose-batch")
+        window: deque[Future[tuple[str, np.ndarray | None, HandLandmarkerResult | str]]] = deque()
+        for shown, data, problem in items:
+            window.append(self._lanes.submit(self._lane_image, shown, data, problem))
+            while len(window) >= 4 * lanes:
+                yield self._line(*window.popleft().result())
+        while window:
+            yield self._line(*window.popleft().result())
+
+    def _lane_image(
+        self, shown: str, data: bytes | None, problem: str | None
+    ) -> tuple[str, np.ndarray | None, HandLandmarkerResult | str]:
+        """One image on a lane thread: decode, then detect with this thread's own one-thread landmarker."""
+        shown, rgb, problem = _decoded(shown, data, problem)
+        if rgb is None:
+            return shown, None, problem or "unknown error"
+        lm = getattr(self._lane_local, "landmarker", None)
+        if lm is None:
+            lm = HandLandmarker(**{**self.settings.landmarker, "threads": 1})
+            self._lane_local.landmarker = lm
+            with self._lane_lock:
+                self._lane_landmarkers.append(lm)
+        try:
+            return shown, rgb, lm.detect(rgb)
+        except Exception as exc:  # a model/runtime failure on this input: it fails alone
+            log.debug("%s: inference failed", shown, exc_info=True)
+            return shown, rgb, f"inference failed ({type(exc).__name__}: {exc})".splitlines()[0]
 
     def _flush(self, slots: list[tuple[str, np.ndarray | None, str | None]]) -> Iterator[str]:
         images = [rgb for _, rgb, _ in slots if rgb is not None]
@@ -124,13 +170,14 @@ class UnitProcessor:
             if rgb is None:
                 yield error_line(shown, problem or "unknown error")
                 continue
-            result = next(results)
-            if isinstance(result, str):
-                yield error_line(shown, result)
-                continue
-            if self.settings.annotated_dir:
-                self._annotate_image(shown, rgb, result)
-            yield result_line(shown, result, digits=self.settings.digits)
+            yield self._line(shown, rgb, next(results))
+
+    def _line(self, shown: str, rgb: np.ndarray | None, result: HandLandmarkerResult | str) -> str:
+        if isinstance(result, str) or rgb is None:
+            return error_line(shown, str(result))
+        if self.settings.annotated_dir:
+            self._annotate_image(shown, rgb, result)
+        return result_line(shown, result, digits=self.settings.digits)
 
     def _detect(self, images: list[np.ndarray], names: list[str]) -> list[HandLandmarkerResult | str]:
         """One batched call; if it fails, image by image so that one bad input fails alone."""
@@ -197,6 +244,18 @@ class UnitProcessor:
             lm.reset()
             if writer is not None:
                 writer.abort()
+
+
+def _decoded(
+    shown: str, data: bytes | None, problem: str | None
+) -> tuple[str, np.ndarray | None, str | None]:
+    """(shown, RGB image or None, error or None) of one image entry, read from ``shown`` when ``data`` is None."""
+    if problem is not None:
+        return shown, None, problem
+    try:
+        return shown, decode_image(data, shown) if data is not None else load_image(shown), None
+    except HandposeError as exc:
+        return shown, None, str(exc)
 
 
 def entries(items: Iterable[Item]) -> Iterator[ImageEntry]:

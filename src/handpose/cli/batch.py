@@ -51,7 +51,13 @@ def add_parser(sub: Any) -> None:
         metavar="DIR",
         help="write annotated copies here, input paths mirrored (default: none)",
     )
-    p.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (0: all cores)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes (0: one per two cores, each running two images at once)",
+    )
     p.add_argument("--batch-size", type=int, default=4, metavar="B", help="images per model batch")
     p.add_argument("--chunk-size", type=int, default=64, metavar="C", help="files per shard")
     p.add_argument(

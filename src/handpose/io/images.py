@@ -172,6 +172,12 @@ def _too_large(name: str, width: int, height: int, limit: int) -> ImageReadError
     return ImageTooLargeError(f"{name}: image too large ({width}×{height} > {limit} pixels)")
 
 
+# Where OpenCV has IMREAD_COLOR_RGB it decodes to RGB itself: the pixels of IMREAD_COLOR + BGR->RGB (checked on
+# every test image with OpenCV 4.14 and 5.1) without the extra pass over the image (0.2-1 ms per photo; issue 13).
+# 0 where it is missing.
+_IMREAD_RGB: int = getattr(cv2, "IMREAD_COLOR_RGB", 0)
+
+
 def decode_image(
     data: bytes | bytearray | memoryview, name: str = "<bytes>", *, max_pixels: int | None = None
 ) -> np.ndarray:
@@ -199,7 +205,7 @@ def decode_image(
             raise ImageReadError(f"{name}: corrupt {fmt} header (size {size[0]}×{size[1]})")
     try:
         with quiet_opencv():  # our error below is the one line about this input
-            bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+            image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _IMREAD_RGB or cv2.IMREAD_COLOR)
     except cv2.error as exc:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
             raise ImageTooLargeError(f"{name}: image too large (more than {opencv_limit} pixels)") from exc
@@ -207,15 +213,16 @@ def decode_image(
         raise ImageReadError(f"{name}: cannot decode {fmt} data ({detail})") from exc
     except MemoryError as exc:
         raise ImageReadError(f"{name}: not enough memory to decode this {fmt} image") from exc
-    if bgr is None or bgr.size == 0:
+    if image is None or image.size == 0:
         if fmt == "JPEG" and not _scan_jpeg(data)[1]:  # only to say why: OpenCV rejects these itself
             raise ImageReadError(f"{name}: truncated or corrupt JPEG (no end-of-image marker)")
         raise ImageReadError(f"{name}: cannot decode {fmt} data (corrupt, truncated or unsupported)")
-    height, width = bgr.shape[:2]
+    height, width = image.shape[:2]
     if width * height > limit:
         raise _too_large(name, width, height, limit)
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=bgr)
-    return np.ascontiguousarray(rgb)
+    if not _IMREAD_RGB:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB, dst=image)
+    return np.ascontiguousarray(image)
 
 
 def _os_reason(exc: OSError) -> str:
