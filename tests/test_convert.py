@@ -139,7 +139,7 @@ def test_model_path_errors() -> None:
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_model_interface_and_graph(name: str) -> None:
-    """Symbolic batch dim, manifest I/O, fp32 weights, Transposes only at the edges."""
+    """Symbolic batch dim, manifest I/O, fp32 weights, no layout Transposes but the palm heads'."""
     entry = manifest_entry(name)
     model = onnx.load(str(model_path(name)))
     onnx.checker.check_model(model, full_check=True)
@@ -155,9 +155,11 @@ def test_model_interface_and_graph(name: str) -> None:
     used = {i for n in graph.node for i in n.input}
     assert [t.name for t in graph.initializer if t.name not in used] == []
     ops = [n.op_type for n in graph.node]
-    # one NHWC->NCHW Transpose at the input; the palm models also go back to NHWC before the 4 head reshapes
-    assert ops.count("Transpose") == (5 if name in PALMS else 1)
-    assert ops[0] == "Transpose" and "Identity" not in ops
+    # The first conv reads the NHWC input through Reshape + Unsqueeze (no Transpose to NCHW); the palm models go back to
+    # NHWC before their 4 head reshapes. The PRelu and channel-Pad rewrites leave no PRelu/Pad nodes.
+    assert ops.count("Transpose") == (4 if name in PALMS else 0)
+    assert ops[:3] == ["Reshape", "Unsqueeze", "Conv"] and "Identity" not in ops
+    assert not {"PRelu", "Pad"} & set(ops)
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

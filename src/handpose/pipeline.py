@@ -224,6 +224,10 @@ class HandPipeline:
         }
         if tracked is None and self.plan.overlap and len(images) > 1:
             return list(self.process_stream(images, **conf))
+        # Still images keep one thread for the landmark model: splitting an image's two hands over two threads
+        # cost 16-18% more CPU for those hands (the two runs slow each other) and gained no measurable wall time
+        # over a set of photos (issue 13; benchmarks/README.md). Video frames still split tracked hands.
+        landmarks = self.run_landmarks if tracked is None else self._run_landmarks_split
         tracked = tracked if tracked is not None else [None] * len(images)
         allowed = palm_allowed if palm_allowed is not None else [True] * len(images)
         need = [i for i, t in enumerate(tracked) if t is None or not t or (len(t) < max_hands and allowed[i])]
@@ -264,7 +268,7 @@ class HandPipeline:
         done = {}
         if early is not None:
             done = {(i, id(r)): out for (i, _, r), out in zip(early_jobs, early.result(), strict=True)}
-        rest = iter(self._run_landmarks_split([(images[i], r) for i, r in jobs if (i, id(r)) not in done]))
+        rest = iter(landmarks([(images[i], r) for i, r in jobs if (i, id(r)) not in done]))
         decoded = iter([done[(i, id(r))] if (i, id(r)) in done else next(rest) for i, r in jobs])
         outputs: list[FrameOutput] = []
         for i, image in enumerate(images):

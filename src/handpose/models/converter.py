@@ -3,8 +3,9 @@
 A small, dependency-light converter that covers the float ops used by the MediaPipe palm detector and
 hand landmark models (fp16 weights stored behind DEQUANTIZE). The ONNX graph keeps the TFLite interface:
 input NHWC float32 with a symbolic ``batch`` dimension, outputs with the TFLite names and shapes. Inside,
-the graph runs in NCHW: one Transpose after the input, and Transposes back to NHWC only where an op
-needs NHWC semantics (e.g. the detector heads reshaping feature maps into anchors).
+the graph runs in NCHW: the first conv reads the NHWC input directly (a wide one-channel conv), and
+Transposes appear only where an op needs the other layout (e.g. the detector heads reshaping feature maps
+into anchors).
 
 Command line (:mod:`handpose.cli.convert`): ``handpose convert SRC.tflite DST.onnx`` or
 ``python -m handpose.models.convert SRC DST``. The TFLite ops are in :mod:`handpose.models.tflite_ops`.
@@ -73,6 +74,7 @@ class _Converter(TfliteOps):
         self.consts: dict[int, np.ndarray] = {}  # tensors computed at conversion time (DEQUANTIZE)
         self.layout: dict[int, str] = {}  # rank-4 activations: "nchw" or "nhwc"
         self.cache: dict[tuple[str, str], str] = {}
+        self.graph_inputs: set[int] = set()  # rank-4 graph inputs, NHWC (see TfliteOps.op_conv_2d)
 
     def _op_name(self, names: dict[int, str], op: Any) -> tuple[str, Any]:
         oc = self.model.OperatorCodes(op.OpcodeIndex())
@@ -186,11 +188,10 @@ class _Converter(TfliteOps):
                 raise ModelError(f"unsupported TFLite model: input {t.Name().decode()!r} is not float32")
             name = t.Name().decode()
             inputs.append(self.value_info(idx, name))
-            if len(self.shape(idx)) == 4:
-                self.node("Transpose", [name], f"t{idx}", perm=_TO_NCHW)
-                self.layout[idx] = "nchw"
-            else:
-                renames[f"t{idx}"] = name
+            renames[f"t{idx}"] = name
+            if len(self.shape(idx)) == 4:  # a Transpose to NCHW appears where an op needs one (get)
+                self.layout[idx] = "nhwc"
+                self.graph_inputs.add(idx)
         for name, op in self.ops:
             self.convert_op(name, op)
         for k in range(self.g.OutputsLength()):

@@ -80,8 +80,33 @@ class TfliteOps:
     def op_conv_2d(self, op: Any, ins: list[int], out: int) -> None:
         wshape = self.shape(ins[1])  # [O, H, W, I]
         group = self.shape(ins[0])[3] // wshape[3]
+        opts = self.options(op, "Conv2DOptions")
+        dilated = opts.DilationHFactor() != 1 or opts.DilationWFactor() != 1
+        if group == 1 and not dilated and self.layout.get(ins[0]) == "nhwc" and ins[0] in self.graph_inputs:
+            self._conv_on_nhwc_input(ins, out, opts, wshape)
+            return
         w = self.fconst(ins[1], "_oihw", lambda a: a.transpose(0, 3, 1, 2))
-        self._conv(ins, out, self.options(op, "Conv2DOptions"), w, wshape[1:3], group)
+        self._conv(ins, out, opts, w, wshape[1:3], group)
+
+    def _conv_on_nhwc_input(self, ins: list[int], out: int, opts: Any, wshape: list[int]) -> None:
+        """A conv reading the NHWC graph input, without the NHWC -> NCHW Transpose: the input viewed as one
+        channel of H x (W*C) values (a free Reshape + Unsqueeze) and the kernel as kh x (kw*C), the width stride
+        and padding times C: the same products, one output per pixel, in NCHW (~0.1 ms less per run)."""
+        c = self.shape(ins[0])[3]
+        strides = [opts.StrideH(), opts.StrideW()]
+        k_hw = wshape[1:3]
+        pads = _same_pads(self.shape(ins[0])[1:3], k_hw, strides, [1, 1]) if opts.Padding() == 0 else [0] * 4
+        # [N, H, W, C] -> [N, H, W*C] -> [N, 1, H, W*C]: no size baked in (the thorough search frees H and W)
+        flat = self.node("Reshape", [f"t{ins[0]}", self.i64([0, 0, -1], "flat_hw")], f"t{ins[0]}_flat")
+        wide = self.node("Unsqueeze", [flat, self.i64([1], "axis1")], f"t{ins[0]}_wide")
+        w = self.fconst(ins[1], "_wide", lambda a: a.reshape(a.shape[0], 1, a.shape[1], -1))
+        inputs = [wide, w, *([self.fconst(ins[2])] if len(ins) > 2 and ins[2] >= 0 else [])]
+        attrs = {
+            "kernel_shape": [k_hw[0], k_hw[1] * c],
+            "strides": [strides[0], strides[1] * c],
+            "pads": [pads[0], pads[1] * c, pads[2], pads[3] * c],
+        }
+        self.emit("Conv", inputs, out, opts.FusedActivationFunction(), "nchw", **attrs)
 
     def op_depthwise_conv_2d(self, op: Any, ins: list[int], out: int) -> None:
         wshape = self.shape(ins[1])  # [1, H, W, C*mult]
@@ -129,11 +154,13 @@ class TfliteOps:
         self._elementwise("Mul", ins, out, self.options(op, "MulOptions").FusedActivationFunction())
 
     def op_prelu(self, op: Any, ins: list[int], out: int) -> None:
-        """PRelu(x) as Relu(x) - alpha * Relu(-x) for a per-channel alpha on an NCHW tensor.
+        """PRelu(x) as x + (1 - alpha) * Relu(-x) for a per-channel alpha on an NCHW tensor.
 
-        ONNX Runtime's CPU PRelu kernel is slow and breaks its NCHWc conv chains; this form runs as a Relu
-        and two 1x1 depthwise Convs (x * -1 with fused Relu, then * -alpha with the Add fused), each product
-        exact: ~1.6x faster on the palm models. native_prelu (or any other alpha) emits ONNX PRelu.
+        ONNX Runtime's CPU PRelu kernel is slow and breaks its NCHWc conv chains; this form is two 1x1 depthwise
+        Convs that stay in the NCHWc layout: x * -1 with the Relu fused, then * (1 - alpha) with the Add of x
+        fused. Relu(-x) and 1 - alpha (fp16 alpha) are exact; the result differs from alpha * x by one float
+        rounding of x. Versus Relu(x) - alpha * Relu(-x) (bit-exact, one more pass for the Relu): palm full
+        -4% CPU time per run (benchmarks/README.md). native_prelu (or any other alpha) emits ONNX PRelu.
         """
         alpha, c = self.const(ins[1]), self.shape(ins[0])[-1]
         per_channel = alpha is not None and alpha.size in (1, c) and alpha.shape[-1] == alpha.size
@@ -142,12 +169,12 @@ class TfliteOps:
             return
         x, dw = f"t{ins[0]}", {"group": c, "kernel_shape": [1, 1]}
         minus1 = self.init(np.full((c, 1, 1, 1), -1, np.float32), f"minus1x{c}")
-        neg_alpha = self.fconst(
-            ins[1], "_prelu", lambda a: -np.broadcast_to(a.reshape(-1), c).reshape(c, 1, 1, 1)
+        one_minus_alpha = self.fconst(
+            ins[1], "_prelu", lambda a: np.float32(1) - np.broadcast_to(a.reshape(-1), c).reshape(c, 1, 1, 1)
         )
         relu_neg = self.node("Relu", [self.node("Conv", [x, minus1], f"t{out}_negx", **dw)], f"t{out}_rneg")
-        scaled = self.node("Conv", [relu_neg, neg_alpha], f"t{out}_neg", **dw)
-        self.emit("Add", [self.node("Relu", [x], f"t{out}_pos"), scaled], out, layout="nchw")
+        scaled = self.node("Conv", [relu_neg, one_minus_alpha], f"t{out}_neg", **dw)
+        self.emit("Add", [x, scaled], out, layout="nchw")
 
     def _unary(self, op_type: str, ins: list[int], out: int, *extra: str, **attrs: Any) -> None:
         """Layout-agnostic op on the first input (extra: constant inputs)."""
@@ -166,18 +193,25 @@ class TfliteOps:
         self._unary("Clip", ins, out, self.init(np.float32(0.0), "f0"), self.init(np.float32(6.0), "f6"))
 
     def op_pad(self, op: Any, ins: list[int], out: int) -> None:
-        """PAD; zeros appended to the channels of an NCHW tensor (BlazePalm's residual branches) become a 1x1
-        Conv with identity weights: each output is x * 1 plus zeros, exact, and unlike Pad it stays in ONNX
-        Runtime's NCHWc layout, so the Add after it fuses into the Conv and the layout reorders around it go
-        (palm full: -12% CPU time per run, benchmarks/README.md)."""
+        """PAD; zeros appended to the channels of an NCHW tensor (BlazePalm's residual branches) stay in ONNX
+        Runtime's NCHWc layout, so the Add after them fuses into the Conv and no layout reorders appear:
+        k*C extra channels are Concat(x, x * 0) with the zeros from a 1x1 depthwise Conv (one cheap pass;
+        palm full -5% CPU time per run vs the former identity-weights 1x1 Conv, benchmarks/README.md), any
+        other count a 1x1 Conv with identity weights. Both exact (x * 1, x * 0 for finite x)."""
         pads = self.need_const(ins[1], "PAD paddings").astype(np.int64)  # [rank, 2]
         layout = self.layout.get(ins[0], "nhwc")
         c = self.shape(ins[0])[-1] if len(pads) == 4 else 0
         if layout == "nchw" and c > 0 and not pads[:3].any() and pads[3, 0] == 0 and pads[3, 1] > 0:
-            eye = np.zeros((c + int(pads[3, 1]), c, 1, 1), np.float32)
+            extra, x = int(pads[3, 1]), f"t{ins[0]}"
+            if extra % c == 0:
+                zeros = self.init(np.zeros((extra, 1, 1, 1), np.float32), f"zeros{c}to{extra}")
+                z = self.node("Conv", [x, zeros], f"t{out}_zeros", group=c, kernel_shape=[1, 1])
+                self.emit("Concat", [x, z], out, layout="nchw", axis=1)
+                return
+            eye = np.zeros((c + extra, c, 1, 1), np.float32)
             eye[np.arange(c), np.arange(c)] = 1.0
             weights = self.init(eye, f"padc{c}to{len(eye)}")
-            self.emit("Conv", [f"t{ins[0]}", weights], out, layout="nchw", kernel_shape=[1, 1])
+            self.emit("Conv", [x, weights], out, layout="nchw", kernel_shape=[1, 1])
             return
         if layout == "nchw":
             pads = pads[list(_TO_NCHW)]
