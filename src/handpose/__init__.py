@@ -31,7 +31,7 @@ from .results import (
     HandLandmarkerResult,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "HAND_CONNECTIONS",
