@@ -29,7 +29,7 @@ from . import constants as C
 from .backends import load_model
 from .geometry import NormRect, crop_roi, iou, landmarks_to_rect, palm_to_rect
 from .palm import PalmDetection, weighted_nms
-from .pipeline import FrameOutput, HandPipeline, _make_hand, to_tensor
+from .pipeline import MODEL_BATCH, FrameOutput, HandPipeline, _make_hand, to_tensor
 from .results import Hand
 from .runtime import session_options
 from .tiling import Level, decode_tile, drop_cut_palms, plan_levels, to_frame
@@ -255,20 +255,19 @@ class ThoroughSearch:
         for (width, height), members in by_size.items():
             for level in self.levels(width, height):
                 tw, th = level.tile_size
-                per_call = max(1, MAX_BATCH_PIXELS // (tw * th * len(level.tiles)))
-                for start in range(0, len(members), per_call):
-                    chunk = members[start : start + per_call]
-                    crops = [c for i in chunk for c in tile_batch(images[i], level)]
-                    model = self.pipeline.palm_model if level.tile_size == (192, 192) else self.model
-                    regressors, logits = model(to_tensor(crops))
-                    for n, i in enumerate(chunk):
-                        per_tile = []
-                        for t, tile in enumerate(level.tiles):
-                            row = n * len(level.tiles) + t
-                            per_tile += [
-                                (tile, d) for d in decode_tile(regressors[row], logits[row], tile, min_score)
-                            ]
-                        found[i].extend(to_frame(d, level) for d in drop_cut_palms(per_tile, level))
+                per_call = max(1, min(MODEL_BATCH, MAX_BATCH_PIXELS // (tw * th)))
+                model = self.pipeline.palm_model if level.tile_size == (192, 192) else self.model
+                for i in members:
+                    crops = tile_batch(images[i], level)
+                    outs = [model(to_tensor(crops[k : k + per_call])) for k in range(0, len(crops), per_call)]
+                    regressors = np.concatenate([r for r, _ in outs])
+                    logits = np.concatenate([g for _, g in outs])
+                    per_tile = []
+                    for t, tile in enumerate(level.tiles):
+                        per_tile += [
+                            (tile, d) for d in decode_tile(regressors[t], logits[t], tile, min_score)
+                        ]
+                    found[i].extend(to_frame(d, level) for d in drop_cut_palms(per_tile, level))
         if self.config.merge_levels:
             return [weighted_nms(dets) for dets in found]
         return [sorted(dets, key=lambda d: -d.score) for dets in found]
