@@ -59,6 +59,13 @@ def to_tensor(crops: Sequence[np.ndarray]) -> np.ndarray:
     return np.stack(crops).astype(np.float32) * _SCALE
 
 
+def run_batched(model: Any, crops: Sequence[np.ndarray], per_call: int = MODEL_BATCH) -> list[np.ndarray]:
+    """``model`` on uint8 crops (at least one), ``per_call`` of them per call (:data:`MODEL_BATCH`); each of its
+    outputs concatenated over the calls, one row per crop."""
+    outs = [model(to_tensor(crops[k : k + per_call])) for k in range(0, len(crops), per_call)]
+    return [np.concatenate(parts) for parts in zip(*outs, strict=True)]
+
+
 class HandPipeline:
     """Owns the palm and landmark ONNX Runtime sessions of one model variant ('full' or 'lite')."""
 
@@ -140,12 +147,7 @@ class HandPipeline:
         if not images:
             return []
         inputs = [palm_input(img) for img in images]
-        crops = [crop for crop, _ in inputs]
-        outs = [
-            self.palm_model(to_tensor(crops[k : k + MODEL_BATCH])) for k in range(0, len(crops), MODEL_BATCH)
-        ]
-        regressors = np.concatenate([r for r, _ in outs])
-        logits = np.concatenate([g for _, g in outs])
+        regressors, logits = run_batched(self.palm_model, [crop for crop, _ in inputs])
         return [
             detect_palms(regressors[i], logits[i], pad, min_score, max_palms)
             for i, (_, pad) in enumerate(inputs)
@@ -169,40 +171,36 @@ class HandPipeline:
         Each dict has ``landmarks`` (21, 3) image-normalized, ``world`` (21, 3) metres, ``presence`` and
         ``left`` (the model's probability of MediaPipe's "Left" label).
         """
+        if not jobs:
+            return []
+        crops = self.landmark_crops(jobs)
+        screen, presence, handedness, world = run_batched(
+            self.landmark_model, [c for c, _ in crops], self.max_landmark_batch
+        )
+        scale = np.array(
+            [C.LANDMARK_INPUT_SIZE, C.LANDMARK_INPUT_SIZE, C.LANDMARK_INPUT_SIZE * C.LANDMARK_NORMALIZE_Z],
+            dtype=np.float32,
+        )
         out: list[dict[str, np.ndarray]] = []
-        for start in range(0, len(jobs), self.max_landmark_batch):
-            chunk = jobs[start : start + self.max_landmark_batch]
-            crops = [
-                crop_roi(
-                    img,
-                    rect,
-                    C.LANDMARK_INPUT_SIZE,
-                    border=cv2.BORDER_REPLICATE,
-                    keep_aspect_ratio=self.rules.landmark_keep_aspect_ratio,
-                )
-                for img, rect in chunk
-            ]
-            screen, presence, handedness, world = self.landmark_model(to_tensor([c for c, _ in crops]))
-            for i, ((_, rect), (_, pad)) in enumerate(zip(chunk, crops, strict=True)):
-                lm = screen[i].reshape(C.NUM_LANDMARKS, 3).astype(np.float32)
-                lm = lm / np.array(
-                    [
-                        C.LANDMARK_INPUT_SIZE,
-                        C.LANDMARK_INPUT_SIZE,
-                        C.LANDMARK_INPUT_SIZE * C.LANDMARK_NORMALIZE_Z,
-                    ],
-                    dtype=np.float32,
-                )
-                lm = remove_letterbox(lm, pad)
-                out.append(
-                    {
-                        "landmarks": project_landmarks(lm, rect),
-                        "world": rotate_world(world[i].reshape(C.NUM_LANDMARKS, 3), rect.rotation),
-                        "presence": presence[i].reshape(-1)[0],
-                        "left": handedness[i].reshape(-1)[0],
-                    }
-                )
+        for i, ((_, rect), (_, pad)) in enumerate(zip(jobs, crops, strict=True)):
+            lm = remove_letterbox(screen[i].reshape(C.NUM_LANDMARKS, 3).astype(np.float32) / scale, pad)
+            out.append(
+                {
+                    "landmarks": project_landmarks(lm, rect),
+                    "world": rotate_world(world[i].reshape(C.NUM_LANDMARKS, 3), rect.rotation),
+                    "presence": presence[i].reshape(-1)[0],
+                    "left": handedness[i].reshape(-1)[0],
+                }
+            )
         return out
+
+    def landmark_crops(self, jobs: Sequence[tuple[np.ndarray, NormRect]]) -> list[tuple[np.ndarray, Any]]:
+        """The landmark model's input crop (uint8) and letterbox padding of each (image, ROI) pair."""
+        keep = self.rules.landmark_keep_aspect_ratio
+        return [
+            crop_roi(img, rect, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE, keep_aspect_ratio=keep)
+            for img, rect in jobs
+        ]
 
     # -- whole frames ---------------------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 MediaPipe's palm detector sees the whole frame letterboxed to 192x192: in a 1920x1080 frame a hand of 100 px
 shrinks to 10 px and is missed. The thorough search also runs the palm detector on the frame at finer scales
 (:mod:`handpose.tiling`: levels chosen from the frame size and the detector's anchor sizes, each level cut into
-overlapping 192 x 192 tiles, the detector's own input size, each level's tiles in one batched call, several frames
-of one size batched together), merges the palms of every level and of the
+overlapping 192 x 192 tiles, the detector's own input size, run :data:`~handpose.pipeline.MODEL_BATCH` tiles per
+model call), merges the palms of every level and of the
 default 192-px pass in frame coordinates with MediaPipe's weighted NMS, then checks the best candidates on the
 full-resolution frame: the lite landmark model's presence first (cheap), then the landmark model once per surviving
 candidate (batched) and once more on the ROI of its landmarks (``refine``). The presence score drops false palms;
@@ -25,11 +25,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from . import constants as C
 from .backends import load_model
-from .geometry import NormRect, crop_roi, iou, landmarks_to_rect, palm_to_rect
+from .geometry import NormRect, iou, landmarks_to_rect, palm_to_rect
 from .palm import PalmDetection, weighted_nms
-from .pipeline import MODEL_BATCH, FrameOutput, HandPipeline, _make_hand, to_tensor
+from .pipeline import MODEL_BATCH, FrameOutput, HandPipeline, _make_hand, run_batched
 from .results import Hand
 from .runtime import session_options
 from .tiling import Level, decode_tile, drop_cut_palms, plan_levels, to_frame
@@ -49,8 +48,9 @@ class ThoroughConfig:
     64: ~100% of 64-px hands, ~75% of 48-px ones, ~2x the tiles, and more false positives on the test scenes);
     ``max_tile``: 192 (default): every tile is the palm model's own 192 x 192 input, where it scores small palms far
     higher than in a large input (:mod:`handpose.tiling`); larger: the largest free-size model input side before
-    a level is split into tiles (fewer, larger tiles: cheaper, much lower recall); ``min_palm_score``: palm score threshold on the finer levels (the landmark model's presence score
-    verifies every candidate); ``min_presence``: presence threshold of the found hands (at least the landmarker's);
+    a level is split into tiles (fewer, larger tiles: cheaper, much lower recall); ``min_palm_score``: palm
+    score threshold on the finer levels (the landmark model's presence score verifies every candidate);
+    ``min_presence``: presence threshold of the found hands (at least the landmarker's);
     ``candidates_per_hand`` x max_hands + ``extra_candidates``: palms verified per frame at most, best first;
     ``prefilter``: the lite landmark model's presence below which a candidate is dropped before the full model
     (0: off); ``refine``: run the landmark model a second time on the ROI from the first landmarks (as tracking does
@@ -258,10 +258,7 @@ class ThoroughSearch:
                 per_call = max(1, min(MODEL_BATCH, MAX_BATCH_PIXELS // (tw * th)))
                 model = self.pipeline.palm_model if level.tile_size == (192, 192) else self.model
                 for i in members:
-                    crops = tile_batch(images[i], level)
-                    outs = [model(to_tensor(crops[k : k + per_call])) for k in range(0, len(crops), per_call)]
-                    regressors = np.concatenate([r for r, _ in outs])
-                    logits = np.concatenate([g for _, g in outs])
+                    regressors, logits = run_batched(model, tile_batch(images[i], level), per_call)
                     per_tile = []
                     for t, tile in enumerate(level.tiles):
                         per_tile += [
@@ -312,19 +309,11 @@ class ThoroughSearch:
                 threads=self.pipeline.plan.budget,
                 providers=self.pipeline.palm_model.providers,
             )
-        keep = self.pipeline.rules.landmark_keep_aspect_ratio
-        out: list[float] = []
-        for start in range(0, len(jobs), self.pipeline.max_landmark_batch):
-            chunk = jobs[start : start + self.pipeline.max_landmark_batch]
-            crops = [
-                crop_roi(img, r, C.LANDMARK_INPUT_SIZE, border=cv2.BORDER_REPLICATE, keep_aspect_ratio=keep)[
-                    0
-                ]
-                for img, r in chunk
-            ]
-            presence = self._lite(to_tensor(crops))[1]
-            out += [float(v) for v in presence.reshape(len(chunk), -1)[:, 0]]
-        return out
+        if not jobs:
+            return []
+        crops = [crop for crop, _ in self.pipeline.landmark_crops(jobs)]
+        presence = run_batched(self._lite, crops, self.pipeline.max_landmark_batch)[1]
+        return [float(v) for v in presence.reshape(len(jobs), -1)[:, 0]]
 
     def _candidates(
         self, palms: list[PalmDetection], width: int, height: int, max_hands: int, known: list[Hand]

@@ -14,10 +14,10 @@ A *level* is one scale of the frame; palms are found best when their box spans a
 :data:`handpose.constants.ANCHOR_MIN_SCALE` .. ANCHOR_MAX_SCALE of 192 input pixels (28-144 px), so the levels'
 scales are chosen to bring the smallest wanted palm to about :data:`MIN_PALM_INPUT` input pixels, each next level
 covering the sizes the previous one no longer reaches. A level whose scaled frame is larger than ``max_tile`` is
-split into overlapping tiles (same size, so one batched model call per level); the overlap
-(:data:`OVERLAP_PER_PALM`) is larger than the biggest palm that level looks for, so every such palm lies whole inside at least one tile. A palm that touches a
-tile's inner border (one that is not the frame's border) is dropped when another tile of the level contains it
-whole (:func:`drop_cut_palms`): the palm cut by a tile edge is replaced by its uncut copy.
+split into overlapping tiles (all of one size, so they batch); the overlap (:data:`OVERLAP_PER_PALM`) is
+larger than the biggest palm that level looks for, so every such palm lies whole inside at least one tile. A palm
+that touches a tile's inner border (one that is not the frame's border) is dropped when another tile of the
+level contains it whole (:func:`drop_cut_palms`): the palm cut by a tile edge is replaced by its uncut copy.
 
 Coordinates: tiles in pixels of the scaled frame; :func:`decode_tile` returns palms in scaled-frame pixels and
 :func:`to_frame` maps them to the frame's normalized coordinates.
