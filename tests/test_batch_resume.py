@@ -64,7 +64,8 @@ def test_sigkill_midway_then_resume_equals_uninterrupted_run(tmp_path, workers):
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and proc.poll() is None:
-            if parts.is_dir() and len(list(parts.glob("part-*.jsonl"))) >= 3:
+            done = parts / "done.jsonl"  # finished = recorded there (a shard file appears a moment earlier)
+            if done.is_file() and done.read_bytes().count(b"\n") >= 3:
                 break
             time.sleep(0.005)
         os.killpg(proc.pid, signal.SIGKILL)  # the job's own process group: parent and workers
